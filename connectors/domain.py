@@ -1,0 +1,89 @@
+"""The normalised vocabulary every connector speaks; no legacy spelling passes above it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import timedelta, timezone
+
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+class Gender(enum.Enum):
+    MALE = "MALE"
+    FEMALE = "FEMALE"
+
+
+class EmploymentType(enum.Enum):
+    PNS = "PNS"
+    PPPK = "PPPK"
+
+
+class PositionKind(enum.Enum):
+    STRUCTURAL = "STRUCTURAL"
+    FUNCTIONAL = "FUNCTIONAL"
+    EXECUTIVE = "EXECUTIVE"
+
+
+class ActivityKind(enum.Enum):
+    WORK = "WORK"
+    OFFICIAL_TRAVEL = "OFFICIAL_TRAVEL"
+    LEAVE = "LEAVE"
+    PERMIT = "PERMIT"
+    SICK = "SICK"
+
+
+class ReviewStatus(enum.Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class PaymentType(enum.Enum):
+    UP = "UP"
+    GU = "GU"
+    TU = "TU"
+    LS = "LS"
+
+
+class LsKind(enum.Enum):
+    SALARY = "SALARY"
+    ALLOWANCE = "ALLOWANCE"
+    GOODS_SERVICES = "GOODS_SERVICES"
+
+
+class PaymentStatus(enum.Enum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+    ORDER_ISSUED = "ORDER_ISSUED"
+    ORDER_REJECTED = "ORDER_REJECTED"
+    DISBURSED = "DISBURSED"
+
+
+class OrderStatus(enum.Enum):
+    DRAFT = "DRAFT"
+    SENT = "SENT"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+
+
+class Document(enum.Enum):
+    SPP = "SPP"
+    SPM = "SPM"
+    SP2D = "SP2D"
+
+
+class FinanceRoleKind(enum.Enum):
+    TREASURER = "TREASURER"
+    ACTIVITY_OFFICER = "ACTIVITY_OFFICER"
+    VERIFIER = "VERIFIER"
+    BUDGET_USER = "BUDGET_USER"
+    TREASURY = "TREASURY"
+
+
+class PaymentOrderBy(enum.Enum):
+    REQUESTED_AT_DESC = "REQUESTED_AT_DESC"
+    REQUESTED_AT_ASC = "REQUESTED_AT_ASC"
+    AMOUNT_DESC = "AMOUNT_DESC"
+    AMOUNT_ASC = "AMOUNT_ASC"

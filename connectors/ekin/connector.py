@@ -1,0 +1,311 @@
+"""e-kin connector: civil servants, positions, activities, monthly scores, allowance rule."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+import asyncpg
+
+from connectors.domain import (
+    WIB,
+    ActivityKind,
+    EmploymentType,
+    Gender,
+    PositionKind,
+    ReviewStatus,
+)
+from connectors.ekin import queries as q
+from connectors.ekin.records import (
+    Activity,
+    ExpectedAllowance,
+    MonthlyScore,
+    Person,
+    PersonFilter,
+    Position,
+    Unit,
+    UnitsPerformance,
+)
+from connectors.paging import Page, cut
+from connectors.source import Source
+
+K = TypeVar("K", bound=Hashable)
+
+_POSITION_KIND = {
+    "STRUKTURAL": PositionKind.STRUCTURAL,
+    "FUNGSIONAL": PositionKind.FUNCTIONAL,
+    "PELAKSANA": PositionKind.EXECUTIVE,
+}
+_ACTIVITY_KIND = {
+    "kinerja": ActivityKind.WORK,
+    "perjalanan_dinas": ActivityKind.OFFICIAL_TRAVEL,
+    "cuti": ActivityKind.LEAVE,
+    "izin": ActivityKind.PERMIT,
+    "sakit": ActivityKind.SICK,
+}
+_REVIEW = {None: ReviewStatus.PENDING, True: ReviewStatus.APPROVED, False: ReviewStatus.REJECTED}
+_APPROVE_OF = {v: k for k, v in _REVIEW.items()}
+
+
+def full_name(front: str | None, name: str, back: str | None) -> str:
+    """'Dr. Budi Santoso, S.Kom., M.T.' from e-kin's three name columns."""
+    text = f"{front.strip()} {name.strip()}" if front and front.strip() else name.strip()
+    return f"{text}, {back.strip()}" if back and back.strip() else text
+
+
+def period_start(period: str) -> date:
+    return date(int(period[:4]), int(period[5:7]), 1)
+
+
+def next_period_start(period: str) -> date:
+    start = period_start(period)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+
+
+def wib_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), WIB)
+
+
+def _person(row: Mapping[str, object]) -> Person:
+    return Person(
+        nip=str(row["nip"]),
+        name=full_name(row["gelar_depan"], str(row["nama"]), row["gelar_belakang"]),  # type: ignore[arg-type]
+        gender=Gender.MALE if row["jns_kel"] == "laki-laki" else Gender.FEMALE,
+        birth_date=row["tanggal_lahir"],  # type: ignore[arg-type]
+        employment_type=EmploymentType(row["status_kepegawaian"]),
+        rank=row["golongan"],  # type: ignore[arg-type]
+        unit_id=row["id_skpd"],  # type: ignore[arg-type]
+        position_id=row["id_jabatan"],  # type: ignore[arg-type]
+        active=bool(row["aktif"]),
+    )
+
+
+def _activity(row: asyncpg.Record) -> Activity:
+    return Activity(
+        id=row["id"],
+        nip=row["nip"],
+        kind=_ACTIVITY_KIND[row["jenis_kinerja"]],
+        starts_at=row["tgl_mulai"],
+        ends_at=row["tgl_selesai"],
+        description=row["rincian_kinerja"],
+        output=row["output"],
+        volume=row["volume"],
+        minutes=row["durasi_menit"],
+        status=_REVIEW[row["approve"]],
+        review_note=row["keterangan_approve"],
+        reviewed_by=row["approved_by"],
+        reviewed_at=row["approved_at"],
+    )
+
+
+def _unit(row: asyncpg.Record) -> Unit:
+    return Unit(row["id"], row["nama_skpd"], row["singkatan"], row["induk_id"], row["aktif"])
+
+
+def _scope_arrays(groups: Mapping[K, Sequence[int]]) -> tuple[list[int], list[int], list[K]]:
+    """Flatten {group: unit ids} into parallel arrays; groups are numbered 0..n-1 in SQL."""
+    keys = list(groups)
+    grp: list[int] = []
+    units: list[int] = []
+    for index, key in enumerate(keys):
+        for unit_id in groups[key]:
+            grp.append(index)
+            units.append(unit_id)
+    return grp, units, keys
+
+
+def _filter_args(f: PersonFilter) -> tuple[str | None, str | None, str | None, bool | None]:
+    kind = f.employment_type.value if f.employment_type else None
+    return f.name_contains, f.rank, kind, f.active
+
+
+class EkinConnector(Source):
+    """Reads the e-kin database. Methods take batches of keys: one statement per call."""
+
+    name = "ekin"
+
+    async def units(self, ids: Sequence[int]) -> dict[int, Unit]:
+        """Units (OPDs and sub-units) by e-kin id."""
+        rows = await self.fetch(q.UNITS_BY_ID, list(ids))
+        return {row["id"]: _unit(row) for row in rows}
+
+    async def all_units(self) -> list[Unit]:
+        """Every unit, for reports such as unmapped units."""
+        return [_unit(row) for row in await self.fetch(q.ALL_UNITS)]
+
+    async def positions(self, ids: Sequence[int]) -> dict[int, Position]:
+        """Positions by id."""
+        rows = await self.fetch(q.POSITIONS_BY_ID, list(ids))
+        return {
+            row["id"]: Position(
+                row["id"],
+                row["nama_jabatan"],
+                _POSITION_KIND[row["jenis"]],
+                row["kelas_jabatan"],
+                row["id_skpd"],
+                row["id_atasan"],
+            )
+            for row in rows
+        }
+
+    async def people(self, nips: Sequence[str]) -> dict[str, Person]:
+        """Employees by 18-digit NIP."""
+        rows = await self.fetch(q.PEOPLE_BY_NIP, list(nips))
+        return {row["nip"]: _person(row) for row in rows}
+
+    async def known_nips(self, nips: Sequence[str]) -> set[str]:
+        """Which of these NIPs belong to an e-kin employee."""
+        return {row["nip"] for row in await self.fetch(q.KNOWN_NIPS, list(nips))}
+
+    async def all_nips(self) -> list[tuple[str, str]]:
+        """(nip, employment type code) of everybody, for data-quality reports."""
+        return [(row["nip"], row["status_kepegawaian"]) for row in await self.fetch(q.ALL_NIPS)]
+
+    async def supervisors(self, position_ids: Sequence[int]) -> dict[int, Person]:
+        """For each position, the active holder of the nearest occupied position above it."""
+        rows = await self.fetch(q.SUPERVISORS, list(position_ids))
+        return {row["origin"]: _person(row) for row in rows}
+
+    async def subordinates(self, position_ids: Sequence[int]) -> dict[int, list[Person]]:
+        """For each position, the holders of the positions directly below it."""
+        rows = await self.fetch(q.SUBORDINATES, list(position_ids))
+        result: dict[int, list[Person]] = {}
+        for row in rows:
+            result.setdefault(row["origin"], []).append(_person(row))
+        return result
+
+    async def people_pages(
+        self,
+        groups: Mapping[K, Sequence[int]] | None,
+        person_filter: PersonFilter,
+        after: str | None,
+        first: int,
+    ) -> dict[K, Page[Person]] | Page[Person]:
+        """A page of employees per group of units, or of everybody when groups is None."""
+        name, rank, kind, active = _filter_args(person_filter)
+        if groups is None:
+            rows = await self.fetch(q.ALL_PEOPLE_PAGE, name, rank, kind, active, after, first + 1)
+            return cut([_person(r) for r in rows], first)
+        grp, units, keys = _scope_arrays(groups)
+        rows = await self.fetch(
+            q.PEOPLE_PAGE, grp, units, name, rank, kind, active, after, first + 1
+        )
+        found: dict[int, list[Person]] = {}
+        for row in rows:
+            found.setdefault(row["grp"], []).append(_person(row))
+        return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+
+    async def people_counts(
+        self, groups: Mapping[K, Sequence[int]] | None, person_filter: PersonFilter
+    ) -> dict[K, int] | int:
+        """How many employees match, per group of units or overall."""
+        name, rank, kind, active = _filter_args(person_filter)
+        if groups is None:
+            rows = await self.fetch(q.ALL_PEOPLE_COUNT, name, rank, kind, active)
+            return int(rows[0]["total"])
+        grp, units, keys = _scope_arrays(groups)
+        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, name, rank, kind, active)
+        totals = {row["grp"]: row["total"] for row in rows}
+        return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
+
+    async def people_in_units(self, unit_ids: Sequence[int] | None) -> list[Person]:
+        """Everybody in these units (everybody at all when None), ordered by NIP."""
+        if unit_ids is None:
+            rows = await self.fetch(q.ALL_PEOPLE)
+        else:
+            rows = await self.fetch(q.PEOPLE_IN_UNITS, list(unit_ids))
+        return [_person(row) for row in rows]
+
+    async def activities(
+        self, nips: Sequence[str], start: date, end: date, status: ReviewStatus | None
+    ) -> dict[str, list[Activity]]:
+        """Activities starting on the WIB days start..end (inclusive), per NIP."""
+        rows = await self.fetch(
+            q.ACTIVITIES,
+            list(nips),
+            wib_midnight(start),
+            wib_midnight(date.fromordinal(end.toordinal() + 1)),
+            status is not None,
+            _APPROVE_OF[status] if status is not None else None,
+        )
+        result: dict[str, list[Activity]] = {}
+        for row in rows:
+            result.setdefault(row["nip"], []).append(_activity(row))
+        return result
+
+    async def monthly_scores(self, nips: Sequence[str], period: str) -> dict[str, MonthlyScore]:
+        """Month-end scores with the allowance share their band pays."""
+        rows = await self.fetch(q.MONTHLY_SCORES, list(nips), period, period_start(period))
+        return {
+            row["nip"]: MonthlyScore(
+                row["nip"],
+                period,
+                row["nilai_skp"],
+                row["menit_kinerja"],
+                row["menit_efektif"],
+                row["persen"],
+            )
+            for row in rows
+        }
+
+    async def expected_allowances(
+        self, period: str, nips: Sequence[str] | None = None, unit_ids: Sequence[int] | None = None
+    ) -> dict[str, ExpectedAllowance]:
+        """The allowance rule for each employee selected by NIP and/or unit."""
+        rows = await self.fetch(
+            q.EXPECTED_ALLOWANCES,
+            list(nips) if nips is not None else None,
+            period,
+            period_start(period),
+            list(unit_ids) if unit_ids is not None else None,
+        )
+        return {row["nip"]: expected_allowance(row, period) for row in rows}
+
+    async def units_performance(
+        self, groups: Mapping[K, Sequence[int]], period: str
+    ) -> dict[K, UnitsPerformance]:
+        """Headcount, scores and activity minutes of the active staff of each group."""
+        grp, units, keys = _scope_arrays(groups)
+        rows = await self.fetch(
+            q.UNITS_PERFORMANCE,
+            grp,
+            units,
+            period,
+            wib_midnight(period_start(period)),
+            wib_midnight(next_period_start(period)),
+        )
+        by_grp = {row["grp"]: row for row in rows}
+        empty = UnitsPerformance(0, None, 0, 0, 0)
+        result: dict[K, UnitsPerformance] = {}
+        for i, key in enumerate(keys):
+            row = by_grp.get(i)
+            result[key] = (
+                UnitsPerformance(
+                    row["headcount"],
+                    _two_places(row["average_score"]),
+                    row["below_sixty"],
+                    row["approved_minutes"],
+                    row["pending_activities"],
+                )
+                if row
+                else empty
+            )
+        return result
+
+
+def _two_places(value: Decimal | None) -> Decimal | None:
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP) if value is not None else None
+
+
+def expected_allowance(row: Mapping[str, object], period: str) -> ExpectedAllowance:
+    """basis x percent / 100, half-up to whole rupiah; 0 when inactive or unscored."""
+    basis = row["basis"] if isinstance(row["basis"], Decimal) else Decimal(0)
+    scored = row["nilai_skp"] is not None
+    percent = int(row["persen"]) if scored and row["persen"] is not None else 0  # type: ignore[call-overload]
+    if not row["aktif"] or not scored:
+        expected = Decimal(0)
+    else:
+        expected = (basis * percent / 100).quantize(Decimal(1), ROUND_HALF_UP)
+    return ExpectedAllowance(str(row["nip"]), period, basis, percent, expected)

@@ -1,0 +1,98 @@
+"""e-kin rows as normalised domain records (English names, enums, aware datetimes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from connectors.domain import ActivityKind, EmploymentType, Gender, PositionKind, ReviewStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    name: str
+    abbreviation: str | None
+    parent_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    id: int
+    name: str
+    kind: PositionKind
+    grade: int
+    unit_id: int
+    supervisor_position_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    nip: str
+    name: str
+    gender: Gender
+    birth_date: date
+    employment_type: EmploymentType
+    rank: str | None
+    unit_id: int
+    position_id: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    id: int
+    nip: str
+    kind: ActivityKind
+    starts_at: datetime
+    ends_at: datetime
+    description: str
+    output: str | None
+    volume: int | None
+    minutes: int
+    status: ReviewStatus
+    review_note: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyScore:
+    nip: str
+    period: str
+    score: Decimal
+    work_minutes: int
+    effective_minutes: int
+    allowance_percent: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedAllowance:
+    """What the allowance rule says an employee should be paid for a period."""
+
+    nip: str
+    period: str
+    basis: Decimal
+    percent: int
+    expected: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsPerformance:
+    headcount: int
+    average_score: Decimal | None
+    below_sixty: int
+    approved_minutes: int
+    pending_activities: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFilter:
+    """Narrows an employee list; None means no condition."""
+
+    name_contains: str | None = None
+    rank: str | None = None
+    employment_type: EmploymentType | None = None
+    active: bool | None = None

@@ -1,0 +1,68 @@
+"""NIP (civil-servant number) spellings: e-kin writes 18 digits, sppspm adds spaces or dots."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_SEPARATORS = re.compile(r"[\s.]")
+
+
+class InvalidNip(ValueError):
+    """A string that is not an NIP in any of the accepted spellings."""
+
+
+def normalise_nip(value: str) -> str:
+    """Return the 18-digit form of an NIP written as digits, spaced or dotted.
+
+    Accepts '198609262015051001', '19860926 201505 1 001' and '19860926.201505.1.001'.
+    Raises InvalidNip for anything else.
+    """
+    text = value.strip()
+    digits = _SEPARATORS.sub("", text)
+    if len(digits) != 18 or not digits.isdigit():
+        raise InvalidNip(f"{value!r} is not an NIP: expected 18 digits")
+    if text != digits and not _is_grouped(text):
+        raise InvalidNip(f"{value!r} is not an NIP: groups must be 8 6 1 3 digits")
+    return digits
+
+
+def _is_grouped(text: str) -> bool:
+    parts = re.split(r"[ .]", text)
+    return [len(p) for p in parts] == [8, 6, 1, 3]
+
+
+def try_normalise_nip(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalise_nip(value)
+    except InvalidNip:
+        return None
+
+
+def spellings(nip: str) -> tuple[str, str, str]:
+    """The three ways sppspm may store an 18-digit NIP, for index-friendly lookups."""
+    return (
+        nip,
+        f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}",
+        f"{nip[:8]}.{nip[8:14]}.{nip[14]}.{nip[15:]}",
+    )
+
+
+def spaced(nip: str) -> str:
+    return spellings(nip)[1]
+
+
+def dotted(nip: str) -> str:
+    return spellings(nip)[2]
+
+
+def pns_digits_are_valid(nip: str) -> bool:
+    """For PNS: digits 1-8 are a birth date, 9-14 an appointment month, 15 the sex (1 or 2)."""
+    try:
+        date(int(nip[:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        return False
+    year, month = int(nip[8:12]), int(nip[12:14])
+    return 1950 <= year <= 2100 and 1 <= month <= 12 and nip[14] in "12"

@@ -1,0 +1,115 @@
+"""What every source connector shares: its pool, its statement counter and its health."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+
+class SourceUnavailable(Exception):
+    """A source system could not answer; the gateway nulls what depends on it."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source} is unavailable: {reason}")
+        self.source = source
+        self.reason = reason
+        # graphql-core copies `extensions` of the original error into the response.
+        self.extensions = {"code": "SOURCE_UNAVAILABLE", "source": source}
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSettings:
+    dsn: str
+    min_size: int = 1
+    max_size: int = 10
+    statement_timeout_ms: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    name: str
+    healthy: bool
+    latency_ms: float | None
+    last_error: str | None
+    checked_at: datetime
+
+
+class Source:
+    """One legacy PostgreSQL database reached through one asyncpg pool.
+
+    Every statement goes through `fetch`, which counts it (tests pin statements per
+    request) and turns connection failures into `SourceUnavailable`.
+    """
+
+    name = "source"
+
+    def __init__(self, settings: PoolSettings) -> None:
+        self.settings = settings
+        self.statements = 0
+        self._pool: asyncpg.Pool | None = None
+        self._last_error: str | None = None
+
+    async def open(self) -> None:
+        """Create the pool; a source that is down now is retried on first use."""
+        with contextlib.suppress(SourceUnavailable):
+            await self._ensure_pool()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _ensure_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            try:
+                self._pool = await asyncpg.create_pool(
+                    self.settings.dsn,
+                    min_size=self.settings.min_size,
+                    max_size=self.settings.max_size,
+                    server_settings={
+                        "statement_timeout": str(self.settings.statement_timeout_ms),
+                        "application_name": "smartgate",
+                    },
+                )
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                self._last_error = str(exc)
+                raise SourceUnavailable(self.name, str(exc)) from exc
+        return self._pool
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Run one read statement and return its rows."""
+        pool = await self._ensure_pool()
+        self.statements += 1
+        try:
+            async with pool.acquire() as conn:
+                rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+                return rows
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.QueryCanceledError) as exc:
+            self._last_error = str(exc)
+            raise SourceUnavailable(self.name, str(exc)) from exc
+        except asyncpg.InterfaceError as exc:
+            self._last_error = str(exc)
+            raise SourceUnavailable(self.name, str(exc)) from exc
+
+    async def check(self) -> Health:
+        """A reachability probe: one `select 1`, timed."""
+        started = time.perf_counter()
+        try:
+            await self.fetch("select 1")
+        except SourceUnavailable as exc:
+            return Health(self.name, False, None, exc.reason, datetime.now(UTC))
+        latency = (time.perf_counter() - started) * 1000
+        return Health(self.name, True, round(latency, 2), self._last_error, datetime.now(UTC))
+
+
+def group_rows(rows: Sequence[asyncpg.Record], key: str) -> dict[Any, list[asyncpg.Record]]:
+    grouped: dict[Any, list[asyncpg.Record]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(row)
+    return grouped

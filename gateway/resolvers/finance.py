@@ -1,0 +1,103 @@
+"""Payment requests, their orders, disbursements and history; finance roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connectors.domain import PaymentOrderBy
+from connectors.paging import Page
+from connectors.sppspm.records import (
+    Official,
+    PaymentFilter,
+    PaymentRequest,
+    PaymentScope,
+    StatusChange,
+)
+from gateway import cursors
+from gateway.context import RequestContext
+from gateway.errors import BadUserInput
+from gateway.joins import require_department_code
+
+_AMOUNT_ORDERS = (PaymentOrderBy.AMOUNT_ASC, PaymentOrderBy.AMOUNT_DESC)
+
+
+def _cursor_kind(order: PaymentOrderBy) -> str:
+    return f"payment:{order.value}"
+
+
+def request_cursor(order: PaymentOrderBy, request: PaymentRequest) -> str:
+    if order in _AMOUNT_ORDERS:
+        value: str = str(request.amount)
+    else:
+        value = request.requested_at.replace(tzinfo=None).isoformat()
+    return cursors.encode(_cursor_kind(order), [value, request.id])
+
+
+def _after(order: PaymentOrderBy, after: str | None) -> tuple[Any, int] | None:
+    value = cursors.decode(_cursor_kind(order), after)
+    if value is None:
+        return None
+    try:
+        sort_value, request_id = value
+        key: Any = (
+            Decimal(sort_value) if order in _AMOUNT_ORDERS else datetime.fromisoformat(sort_value)
+        )
+        return key, int(request_id)
+    except (ValueError, TypeError, InvalidOperation) as exc:
+        raise BadUserInput("after: not a payment-request cursor", argument="after") from exc
+
+
+async def payment_request(ctx: RequestContext, number: str) -> PaymentRequest | None:
+    return await ctx.loaders.request_by_number.load(number)
+
+
+async def payment_request_by_id(ctx: RequestContext, request_id: int) -> PaymentRequest | None:
+    return await ctx.loaders.request.load(request_id)
+
+
+async def payment_requests_by_id(ctx: RequestContext, ids: list[int]) -> list[PaymentRequest]:
+    found = await ctx.loaders.request.load_many(ids)
+    return [r for r in found if r is not None]
+
+
+def scope_of(department_code: str | None, fiscal_year: int | None) -> PaymentScope:
+    if department_code is not None:
+        require_department_code(department_code, "departmentCode")
+    return PaymentScope(department_code, fiscal_year)
+
+
+async def payment_requests(
+    ctx: RequestContext,
+    scope: PaymentScope,
+    payment_filter: PaymentFilter,
+    order: PaymentOrderBy,
+    first: int | None,
+    after: str | None,
+) -> Page[PaymentRequest]:
+    size = cursors.page_size(first)
+    _check_filter(payment_filter)
+    args = (payment_filter, order, _after(order, after), size)
+    return await ctx.loaders.request_pages.load((scope, args))
+
+
+async def count_payment_requests(
+    ctx: RequestContext, scope: PaymentScope, payment_filter: PaymentFilter
+) -> int:
+    return await ctx.loaders.request_counts.load((scope, payment_filter))
+
+
+def _check_filter(f: PaymentFilter) -> None:
+    if f.requested_from and f.requested_to and f.requested_to < f.requested_from:
+        raise BadUserInput("filter.requestedTo is before filter.requestedFrom", argument="filter")
+    if f.min_amount is not None and f.max_amount is not None and f.max_amount < f.min_amount:
+        raise BadUserInput("filter.maxAmount is below filter.minAmount", argument="filter")
+
+
+async def history(ctx: RequestContext, request_id: int) -> list[StatusChange]:
+    return await ctx.loaders.history.load(request_id)
+
+
+async def finance_roles(ctx: RequestContext, nip: str, fiscal_year: int | None) -> list[Official]:
+    return await ctx.loaders.officials.load((nip, fiscal_year))

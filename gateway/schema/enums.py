@@ -1,0 +1,63 @@
+"""The contract's enums, registered from the connectors' domain vocabulary."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from connectors.domain import (  # noqa: E402
+    ActivityKind,
+    Document,
+    EmploymentType,
+    FinanceRoleKind,
+    Gender,
+    LsKind,
+    PaymentStatus,
+    PaymentType,
+    PositionKind,
+)
+from connectors.domain import OrderStatus as PaymentOrderStatus  # noqa: E402
+from connectors.domain import PaymentOrderBy as PaymentRequestOrder  # noqa: E402
+from connectors.domain import ReviewStatus as ActivityStatus  # noqa: E402
+
+# strawberry.enum registers the domain enums in place; the names are the contract's.
+for _enum in (
+    ActivityKind,
+    Document,
+    EmploymentType,
+    FinanceRoleKind,
+    Gender,
+    LsKind,
+    PaymentStatus,
+    PaymentType,
+    PositionKind,
+):
+    strawberry.enum(_enum)
+strawberry.enum(PaymentOrderStatus, name="PaymentOrderStatus")
+strawberry.enum(PaymentRequestOrder, name="PaymentRequestOrder")
+strawberry.enum(ActivityStatus, name="ActivityStatus")
+
+
+@strawberry.enum
+class AllowanceStatus(enum.Enum):
+    MATCHED = "MATCHED"
+    UNDERPAID = "UNDERPAID"
+    OVERPAID = "OVERPAID"
+    UNPAID = "UNPAID"
+    NOT_DUE = "NOT_DUE"
+
+
+@strawberry.enum
+class BreakerState(enum.Enum):
+    CLOSED = "CLOSED"
+    OPEN = "OPEN"
+    HALF_OPEN = "HALF_OPEN"
+
+
+@strawberry.enum
+class DataIssueKind(enum.Enum):
+    UNMAPPED_UNIT = "UNMAPPED_UNIT"
+    UNKNOWN_PERSON = "UNKNOWN_PERSON"
+    INVALID_NIP = "INVALID_NIP"
+    ORPHAN_RECORD = "ORPHAN_RECORD"

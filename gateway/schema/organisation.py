@@ -1,0 +1,197 @@
+"""Department, WorkUnit, Budget and BudgetLine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from connectors.ekin.records import Unit
+from connectors.sppspm.records import BudgetLine as BudgetLineRecord
+from connectors.sppspm.records import FinanceUnit
+from gateway import cursors
+from gateway.context import Info
+from gateway.joins import DepartmentKey
+from gateway.resolvers import finance as finance_resolvers
+from gateway.resolvers import organisation as resolve
+from gateway.resolvers import people as people_resolvers
+from gateway.resolvers import performance as performance_resolvers
+from gateway.schema import enums, finance, people, performance
+from gateway.schema.pagination import Connection, connection, empty_connection
+from gateway.schema.refs import (
+    DepartmentPerformanceRef,
+    EmployeeFilterRef,
+    EmployeeRef,
+    PaymentRequestFilterRef,
+    PaymentRequestRef,
+)
+from gateway.schema.scalars import Period
+
+
+@strawberry.type(description="An OPD-level finance code in one fiscal year, with its sub-units.")
+class Department:
+    id: strawberry.ID
+    code: str
+    name: str
+    fiscal_year: int
+
+    @classmethod
+    def from_record(cls, unit: FinanceUnit) -> Department:
+        return cls(
+            id=strawberry.ID(f"{unit.fiscal_year}:{unit.code}"),
+            code=unit.code,
+            name=unit.name,
+            fiscal_year=unit.fiscal_year,
+        )
+
+    @property
+    def key(self) -> DepartmentKey:
+        return (self.fiscal_year, self.code)
+
+    @strawberry.field(description="e-kin units mapped to this department by the crosswalk.")
+    async def units(self, info: Info) -> list[WorkUnit] | None:
+        units = await resolve.department_units(info.context, self.key)
+        return [WorkUnit.from_record(u, self.fiscal_year) for u in units]
+
+    @strawberry.field(description="Staff of the department's e-kin units.")
+    async def employees(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: EmployeeFilterRef | None = None,
+    ) -> Connection[EmployeeRef] | None:
+        f = filter or people.EmployeeFilter()
+        ctx = info.context
+        if f.scope_excludes(self.code):
+            return empty_connection()
+        page = await people_resolvers.department_employees(
+            ctx, self.key, f.person_filter(), first, after
+        )
+        person_filter = f.person_filter()
+        return connection(
+            page.items,
+            page.has_next,
+            people.cursor_of,
+            people.Employee.from_record,
+            lambda: people_resolvers.department_employee_count(ctx, self.key, person_filter),
+        )
+
+    @strawberry.field
+    async def budget(self) -> Budget:
+        return Budget(fiscal_year=self.fiscal_year, department=self.key)
+
+    @strawberry.field
+    async def payment_requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: PaymentRequestFilterRef | None = None,
+        order_by: enums.PaymentRequestOrder = enums.PaymentRequestOrder.REQUESTED_AT_DESC,
+    ) -> Connection[PaymentRequestRef]:
+        f = filter or finance.PaymentRequestFilter()
+        if f.department_code is not None and f.department_code != self.code:
+            return empty_connection()
+        scope = finance_resolvers.scope_of(self.code, self.fiscal_year)
+        return await finance.request_connection(info, scope, f, order_by, first, after)
+
+    @strawberry.field
+    async def performance(self, info: Info, period: Period) -> DepartmentPerformanceRef | None:
+        record = await performance_resolvers.department_performance(info.context, self.key, period)
+        return performance.DepartmentPerformance.from_record(period, record) if record else None
+
+
+@strawberry.type(description="An e-kin organisation unit: an OPD or a sub-unit of one.")
+class WorkUnit:
+    ekin_id: int
+    name: str
+    abbreviation: str | None
+    parent_id: strawberry.Private[int | None]
+    fiscal_year: strawberry.Private[int]
+
+    @classmethod
+    def from_record(cls, unit: Unit, fiscal_year: int) -> WorkUnit:
+        return cls(
+            ekin_id=unit.id,
+            name=unit.name,
+            abbreviation=unit.abbreviation,
+            parent_id=unit.parent_id,
+            fiscal_year=fiscal_year,
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info) -> WorkUnit | None:
+        if self.parent_id is None:
+            return None
+        unit = await resolve.unit(info.context, self.parent_id)
+        return WorkUnit.from_record(unit, self.fiscal_year) if unit else None
+
+    @strawberry.field(description="The department the crosswalk maps this unit to.")
+    async def department(self, info: Info) -> Department | None:
+        unit = await resolve.unit_department(info.context, self.ekin_id, self.fiscal_year)
+        return Department.from_record(unit) if unit else None
+
+
+@strawberry.type(description="A department's budget (DPA) for its fiscal year.")
+class Budget:
+    fiscal_year: int
+    department: strawberry.Private[DepartmentKey]
+
+    @strawberry.field
+    async def ceiling(self, info: Info) -> Decimal:
+        return (await resolve.budget_totals(info.context, self.department)).ceiling
+
+    @strawberry.field
+    async def committed(self, info: Info) -> Decimal:
+        return (await resolve.budget_totals(info.context, self.department)).committed
+
+    @strawberry.field
+    async def disbursed(self, info: Info) -> Decimal:
+        return (await resolve.budget_totals(info.context, self.department)).disbursed
+
+    @strawberry.field
+    async def remaining(self, info: Info) -> Decimal:
+        return (await resolve.budget_totals(info.context, self.department)).remaining
+
+    @strawberry.field
+    async def lines(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[BudgetLine]:
+        ctx = info.context
+        page = await resolve.budget_lines(ctx, self.department, first, after)
+        return connection(
+            page.items,
+            page.has_next,
+            lambda line: cursors.encode("line", line.id),
+            BudgetLine.from_record,
+            lambda: resolve.budget_line_count(ctx, self.department),
+        )
+
+
+@strawberry.type(description="One line of a DPA: a sub-activity and account with a ceiling.")
+class BudgetLine:
+    id: strawberry.ID
+    sub_activity_code: str
+    account_code: str
+    description: str
+    ceiling: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    remaining: Decimal
+
+    @classmethod
+    def from_record(cls, line: BudgetLineRecord) -> BudgetLine:
+        return cls(
+            id=strawberry.ID(str(line.id)),
+            sub_activity_code=line.sub_activity_code,
+            account_code=line.account_code,
+            description=line.description,
+            ceiling=line.money.ceiling,
+            committed=line.money.committed,
+            disbursed=line.money.disbursed,
+            remaining=line.money.remaining,
+        )
+
+
+__all__ = ["Budget", "BudgetLine", "Department", "WorkUnit"]

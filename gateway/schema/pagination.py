@@ -1,0 +1,59 @@
+"""Relay-style connections: edges { cursor node }, pageInfo, totalCount."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds, across all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(
+    items: Sequence[R],
+    has_next: bool,
+    cursor_of: Callable[[R], str],
+    node_of: Callable[[R], T],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    edges = [Edge(cursor=cursor_of(item), node=node_of(item)) for item in items]
+    end = edges[-1].cursor if edges else None
+    return Connection(
+        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), count=count
+    )
+
+
+async def _zero() -> int:
+    return 0
+
+
+def empty_connection() -> Connection[T]:
+    """A connection with nothing in it, for filters that exclude the whole scope."""
+    return Connection(
+        edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None), count=_zero
+    )

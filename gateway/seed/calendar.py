@@ -1,0 +1,134 @@
+"""The working-day calendar of the demo data: public holidays and WIB office-day arithmetic.
+
+Holidays follow the SKB 3 Menteri on national holidays and cuti bersama for 2025
+(as amended in August 2025 with 18 August) and 2026. Three days of cuti bersama 2026
+are left out on purpose, see CONTRACT_EXAMPLE_WORKING_DAYS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+DEMO_NOW = datetime(2026, 11, 20, 9, 30)
+"""The fixed 'now' of the demo data, WIB clock time: nothing in the data happens after it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    day: date
+    description: str
+    kind: str  # NASIONAL, CUTI_BERSAMA or LOKAL, as in sppspm.hari_libur.jenis
+
+
+def _h(y: int, m: int, d: int, description: str, kind: str = "NASIONAL") -> Holiday:
+    return Holiday(date(y, m, d), description, kind)
+
+
+_CB = "CUTI_BERSAMA"
+
+CONTRACT_EXAMPLE_WORKING_DAYS = (date(2026, 3, 18), date(2026, 3, 23), date(2026, 3, 24))
+"""Cuti bersama 2026 that the SKB lists but the seed leaves out.
+
+The worked deadline example in legacy-systems.md counts 18, 23 and 24 March 2026 as
+working days (only 19 and 20 March are in its hari_libur). Keeping them out lets that
+example hold against the seeded database.
+"""
+
+HOLIDAYS: tuple[Holiday, ...] = (
+    _h(2025, 1, 1, "Tahun Baru 2025 Masehi"),
+    _h(2025, 1, 27, "Isra Mikraj Nabi Muhammad SAW"),
+    _h(2025, 1, 28, "Cuti Bersama Tahun Baru Imlek", _CB),
+    _h(2025, 1, 29, "Tahun Baru Imlek 2576 Kongzili"),
+    _h(2025, 3, 28, "Cuti Bersama Hari Suci Nyepi", _CB),
+    _h(2025, 3, 29, "Hari Suci Nyepi Tahun Baru Saka 1947"),
+    _h(2025, 3, 31, "Hari Raya Idul Fitri 1446 Hijriah"),
+    _h(2025, 4, 1, "Hari Raya Idul Fitri 1446 Hijriah"),
+    _h(2025, 4, 2, "Cuti Bersama Idul Fitri 1446 Hijriah", _CB),
+    _h(2025, 4, 3, "Cuti Bersama Idul Fitri 1446 Hijriah", _CB),
+    _h(2025, 4, 4, "Cuti Bersama Idul Fitri 1446 Hijriah", _CB),
+    _h(2025, 4, 7, "Cuti Bersama Idul Fitri 1446 Hijriah", _CB),
+    _h(2025, 4, 18, "Wafat Yesus Kristus"),
+    _h(2025, 4, 20, "Kebangkitan Yesus Kristus (Paskah)"),
+    _h(2025, 5, 1, "Hari Buruh Internasional"),
+    _h(2025, 5, 12, "Hari Raya Waisak 2569 BE"),
+    _h(2025, 5, 13, "Cuti Bersama Hari Raya Waisak", _CB),
+    _h(2025, 5, 29, "Kenaikan Yesus Kristus"),
+    _h(2025, 5, 30, "Cuti Bersama Kenaikan Yesus Kristus", _CB),
+    _h(2025, 6, 1, "Hari Lahir Pancasila"),
+    _h(2025, 6, 6, "Hari Raya Idul Adha 1446 Hijriah"),
+    _h(2025, 6, 9, "Cuti Bersama Idul Adha 1446 Hijriah", _CB),
+    _h(2025, 6, 27, "Tahun Baru Islam 1447 Hijriah"),
+    _h(2025, 8, 17, "Hari Proklamasi Kemerdekaan Republik Indonesia"),
+    _h(2025, 8, 18, "Cuti Bersama Proklamasi Kemerdekaan (HUT ke-80 RI)", _CB),
+    _h(2025, 9, 5, "Maulid Nabi Muhammad SAW"),
+    _h(2025, 12, 25, "Hari Raya Natal"),
+    _h(2025, 12, 26, "Cuti Bersama Hari Raya Natal", _CB),
+    _h(2026, 1, 1, "Tahun Baru 2026 Masehi"),
+    _h(2026, 1, 16, "Isra Mikraj Nabi Muhammad SAW"),
+    _h(2026, 2, 16, "Cuti Bersama Tahun Baru Imlek", _CB),
+    _h(2026, 2, 17, "Tahun Baru Imlek 2577 Kongzili"),
+    _h(2026, 3, 19, "Hari Suci Nyepi Tahun Baru Saka 1948"),
+    _h(2026, 3, 20, "Cuti Bersama Idul Fitri 1447 Hijriah", _CB),
+    _h(2026, 3, 21, "Hari Raya Idul Fitri 1447 Hijriah"),
+    _h(2026, 3, 22, "Hari Raya Idul Fitri 1447 Hijriah"),
+    _h(2026, 4, 3, "Wafat Yesus Kristus"),
+    _h(2026, 4, 5, "Kebangkitan Yesus Kristus (Paskah)"),
+    _h(2026, 5, 1, "Hari Buruh Internasional"),
+    _h(2026, 5, 4, "Libur daerah Hari Jadi Kota Semarang ke-479 (data demo)", "LOKAL"),
+    _h(2026, 5, 14, "Kenaikan Yesus Kristus"),
+    _h(2026, 5, 15, "Cuti Bersama Kenaikan Yesus Kristus", _CB),
+    _h(2026, 5, 27, "Hari Raya Idul Adha 1447 Hijriah"),
+    _h(2026, 5, 28, "Cuti Bersama Idul Adha 1447 Hijriah", _CB),
+    _h(2026, 5, 31, "Hari Raya Waisak 2570 BE"),
+    _h(2026, 6, 1, "Hari Lahir Pancasila"),
+    _h(2026, 6, 16, "Tahun Baru Islam 1448 Hijriah"),
+    _h(2026, 8, 17, "Hari Proklamasi Kemerdekaan Republik Indonesia"),
+    _h(2026, 8, 25, "Maulid Nabi Muhammad SAW"),
+    _h(2026, 12, 24, "Cuti Bersama Hari Raya Natal", _CB),
+    _h(2026, 12, 25, "Hari Raya Natal"),
+)
+
+HOLIDAY_DATES: frozenset[date] = frozenset(h.day for h in HOLIDAYS)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not in HOLIDAYS."""
+    return day.weekday() < 5 and day not in HOLIDAY_DATES
+
+
+def day_zero(day: date) -> date:
+    """The day itself if it is a working day, else the next working day."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def nth_working_day(start: date, n: int) -> date:
+    """The n-th working day after the working day `start` (n = 0 gives day_zero(start))."""
+    day = day_zero(start)
+    for _ in range(n):
+        day = day_zero(day + timedelta(days=1))
+    return day
+
+
+def deadline(received: datetime, working_days: int) -> datetime:
+    """End (24:00 WIB) of the given working day after day 0 of `received` (naive WIB)."""
+    last = nth_working_day(received.date(), working_days)
+    return datetime.combine(last + timedelta(days=1), time())
+
+
+def working_days_in_month(year: int, month: int) -> list[date]:
+    """The working days of a calendar month, in order."""
+    day = date(year, month, 1)
+    days: list[date] = []
+    while day.month == month:
+        if is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def month_of(period: str) -> tuple[int, int]:
+    """('2026', '10') parts of a 'YYYY-MM' period as integers."""
+    return int(period[:4]), int(period[5:7])

