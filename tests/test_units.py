@@ -113,7 +113,9 @@ def test_crosswalk_refuses_malformed_rows(row: str, message: str) -> None:
 
 
 def test_crosswalk_round_trips_through_csv(tmp_path: Path) -> None:
-    original = Crosswalk.parse("fiscal_year,ekin_unit_id,finance_code\n2025,1,1.02.0.00.0.00.01.0000\n")
+    original = Crosswalk.parse(
+        "fiscal_year,ekin_unit_id,finance_code\n2025,1,1.02.0.00.0.00.01.0000\n"
+    )
     original.write(tmp_path / "cw.csv")
     assert Crosswalk.load(tmp_path / "cw.csv").entries == original.entries
 

@@ -1,0 +1,345 @@
+"""The contract's rules, each checked on a tiny hand-made pair of databases whose
+expected answers can be worked out by hand (tests/data/crafted_*.sql)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from gateway.crosswalk import Crosswalk, CrosswalkEntry
+from tests.conftest import Databases, Gateway, close_gateway, create_database, open_gateway
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+DINKES = "1.02.0.00.0.00.01.0000"
+KEPALA = "197001011995031001"  # score 90.00, class 15 whose basis rose on 2026-07-01
+KAPUS = "198001012005012002"  # score 89.99, underpaid, with a line still in process
+DOKTER = "198609262015051001"  # score 65: 3,333,333 x 55% = 1,833,333.15
+PELAKSANA = "199001012020121001"  # no score row
+INACTIVE = "198501012010011001"  # inactive but paid
+STAFF = "199202022019032001"  # under a vacant position; score 39.99
+UNPAID = "199303032020011001"  # score 75, not paid at all
+
+
+async def build(pg_server: Any, tmp: Path) -> Databases:
+    ekin = await create_database(pg_server, "crafted_ekin")
+    sppspm = await create_database(pg_server, "crafted_sppspm")
+    for dsn, system in ((ekin, "ekin"), (sppspm, "sppspm")):
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute((ROOT / "connectors" / system / "ddl.sql").read_text())
+            await conn.execute((DATA / f"crafted_{system}.sql").read_text())
+        finally:
+            await conn.close()
+    crosswalk = tmp / "crosswalk.csv"
+    Crosswalk(
+        [
+            CrosswalkEntry(2025, 1, DINKES),
+            CrosswalkEntry(2026, 1, DINKES),
+            CrosswalkEntry(2026, 2, "1.02.0.00.0.00.01.0001"),
+        ]
+    ).write(crosswalk)
+    return Databases(ekin, sppspm, crosswalk)
+
+
+@pytest.fixture(scope="module")
+async def gw(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
+    gateway = await open_gateway(await build(pg_server, tmp_path_factory.mktemp("crafted")))
+    yield gateway
+    await close_gateway(gateway)
+
+
+async def allowance(gw: Gateway, nip: str, period: str = "2026-10") -> dict[str, Any]:
+    data = await gw.data(
+        """query($nip: Nip!, $period: Period!) { employee(nip: $nip) {
+             allowance(period: $period) { basis percent expected paid inProcess difference status
+               paymentRequests { number } } } }""",
+        {"nip": nip, "period": period},
+    )
+    result: dict[str, Any] = data["employee"]["allowance"]
+    return result
+
+
+async def test_score_90_00_is_in_the_top_band_and_the_new_basis_applies(gw: Gateway) -> None:
+    a = await allowance(gw, KEPALA)
+    assert (a["basis"], a["percent"], a["expected"]) == ("22000000.00", 100, "22000000.00")
+    assert a["status"] == "MATCHED"
+
+
+async def test_basis_before_its_change_date_is_the_old_one(gw: Gateway) -> None:
+    a = await allowance(gw, KEPALA, "2026-06")
+    assert (a["basis"], a["expected"], a["status"]) == ("20000000.00", "20000000.00", "UNPAID")
+
+
+async def test_score_89_99_is_in_the_85_percent_band(gw: Gateway) -> None:
+    a = await allowance(gw, KAPUS)
+    assert (a["percent"], a["expected"], a["paid"]) == (85, "6800000.00", "6000000.00")
+    assert (a["inProcess"], a["difference"], a["status"]) == (
+        "500000.00",
+        "-800000.00",
+        "UNDERPAID",
+    )
+    assert len(a["paymentRequests"]) == 2
+
+
+async def test_expected_rounds_half_up_to_whole_rupiah(gw: Gateway) -> None:
+    a = await allowance(gw, DOKTER)
+    assert (a["percent"], a["expected"], a["status"]) == (55, "1833333.00", "OVERPAID")
+
+
+async def test_no_score_row_means_nothing_is_due(gw: Gateway) -> None:
+    a = await allowance(gw, PELAKSANA)
+    assert (a["percent"], a["expected"], a["status"]) == (0, "0.00", "NOT_DUE")
+
+
+async def test_inactive_staff_are_due_nothing_so_a_payment_is_overpaid(gw: Gateway) -> None:
+    a = await allowance(gw, INACTIVE)
+    assert (a["expected"], a["paid"], a["status"]) == ("0.00", "1000000.00", "OVERPAID")
+
+
+async def test_unpaid_and_lowest_band(gw: Gateway) -> None:
+    assert (await allowance(gw, UNPAID))["status"] == "UNPAID"
+    assert (await allowance(gw, STAFF))["expected"] == "0.00"
+
+
+async def test_allowance_list_filters_by_status_and_department(gw: Gateway) -> None:
+    query = """query($status: AllowanceStatus) {
+      allowances(period: "2026-10", departmentCode: "1.02.0.00.0.00.01.0000", status: $status) {
+        totalCount edges { node { employee { nip } status } } } }"""
+    everyone = (await gw.data(query, {"status": None}))["allowances"]
+    assert everyone["totalCount"] == 7  # the PPPK of the unmapped lab is outside the department
+    statuses = {e["node"]["employee"]["nip"]: e["node"]["status"] for e in everyone["edges"]}
+    assert statuses == {
+        KEPALA: "MATCHED",
+        KAPUS: "UNDERPAID",
+        DOKTER: "OVERPAID",
+        PELAKSANA: "NOT_DUE",
+        INACTIVE: "OVERPAID",
+        STAFF: "NOT_DUE",
+        UNPAID: "UNPAID",
+    }
+    overpaid = (await gw.data(query, {"status": "OVERPAID"}))["allowances"]
+    assert overpaid["totalCount"] == 2
+
+
+async def test_budget_counts_committed_and_disbursed_by_the_contract(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ department(code: "1.02.0.00.0.00.01.0000", fiscalYear: 2026) {
+             budget { ceiling committed disbursed remaining lines { totalCount
+               edges { node { id ceiling committed disbursed remaining } } } } } }"""
+    )
+    budget = data["department"]["budget"]
+    # committed: SPP 1 and 2 on line 1, SPP 6 on line 2; SPP 3 rejected, SPP 5's SPM rejected,
+    # SPP 4 is UP (no line); 2025's line is another year.
+    assert budget["ceiling"] == "150000000.00"
+    assert budget["committed"] == "34500000.00"
+    assert budget["disbursed"] == "34000000.00"
+    assert budget["remaining"] == "115500000.00"
+    lines = {e["node"]["id"]: e["node"] for e in budget["lines"]["edges"]}
+    assert budget["lines"]["totalCount"] == 2
+    assert lines["2"]["committed"] == "3000000.00" and lines["2"]["remaining"] == "47000000.00"
+
+
+async def test_payment_statuses_follow_the_three_documents(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ paymentRequests(filter: {fiscalYear: 2026}, orderBy: REQUESTED_AT_ASC) {
+             edges { node { id status rejectionReason } } } }"""
+    )
+    status = {e["node"]["id"]: e["node"]["status"] for e in data["paymentRequests"]["edges"]}
+    assert status == {
+        "1": "DISBURSED",
+        "2": "SUBMITTED",
+        "3": "REJECTED",
+        "4": "SUBMITTED",
+        "5": "ORDER_REJECTED",
+        "6": "DISBURSED",
+    }
+    reasons = {
+        e["node"]["id"]: e["node"]["rejectionReason"] for e in data["paymentRequests"]["edges"]
+    }
+    assert reasons["5"] == "Kontrak belum lengkap" and reasons["3"] == "Bukti kurang"
+
+
+async def test_sppspm_times_render_in_wib_with_the_right_instant(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ paymentRequest(number: "000001/SPP-LS/1.02.0.00.0.00.01.0000/2026") {
+             requestedAt treasurer { nip name } order { number issuedAt status authorizer { nip } }
+             disbursement { issuedAt netAmount authorizer { nip } }
+             history { document from to at by { nip } note } } }"""
+    )
+    request = data["paymentRequest"]
+    assert request["requestedAt"] == "2026-11-02T10:00:00+07:00"
+    assert request["treasurer"] == {"nip": DOKTER, "name": "Dr. Budi Santoso, S.Kom., M.T."}
+    assert request["order"]["issuedAt"] == "2026-11-03T09:00:00+07:00"
+    assert request["order"]["status"] == "ACCEPTED"
+    assert request["order"]["authorizer"] == {"nip": KEPALA}
+    assert request["disbursement"] == {
+        "issuedAt": "2026-11-04T15:30:00+07:00",
+        "netAmount": "29450000.00",
+        "authorizer": None,  # the Kuasa BUD is not an e-kin employee: reported as a data issue
+    }
+    history = request["history"]
+    assert [(h["document"], h["from"], h["to"]) for h in history] == [
+        ("SPP", None, "DRAFT"),
+        ("SPP", "DRAFT", "SUBMITTED"),
+        ("SPP", "SUBMITTED", "VERIFIED"),
+        ("SPM", None, "ORDER_ISSUED"),
+        ("SPM", "ORDER_ISSUED", "DISBURSED"),
+        ("SP2D", None, "DISBURSED"),
+    ]
+    assert history[2]["by"] == {"nip": KAPUS}
+
+
+async def test_ekin_times_render_in_wib(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ employee(nip: "198609262015051001") {
+             activities(from: "2026-10-01", to: "2026-10-31") { id startsAt minutes status
+               reviewedBy { nip } } } }"""
+    )
+    activities = data["employee"]["activities"]
+    assert [a["id"] for a in activities] == ["1", "2", "3"]  # 1 Nov 06:30 WIB is outside
+    assert activities[0]["startsAt"] == "2026-10-05T08:00:00+07:00"
+    assert [a["status"] for a in activities] == ["APPROVED", "REJECTED", "PENDING"]
+    assert activities[0]["reviewedBy"] == {"nip": KAPUS}
+
+
+async def test_activity_status_filter(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ employee(nip: "198609262015051001") {
+             activities(from: "2026-10-01", to: "2026-10-31", status: PENDING) { id } } }"""
+    )
+    assert data["employee"]["activities"] == [{"id": "3"}]
+
+
+async def test_supervisor_skips_a_vacant_position(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ staff: employee(nip: "199202022019032001") { supervisor { nip } }
+             dokter: employee(nip: "198609262015051001") { supervisor { nip } }
+             kepala: employee(nip: "197001011995031001") { supervisor { nip } }
+             kapus: employee(nip: "198001012005012002") { subordinates { nip } } }"""
+    )
+    assert data["staff"]["supervisor"] == {"nip": KEPALA}
+    assert data["dokter"]["supervisor"] == {"nip": KAPUS}
+    assert data["kepala"]["supervisor"] is None
+    assert [s["nip"] for s in data["kapus"]["subordinates"]] == sorted(
+        [DOKTER, PELAKSANA, INACTIVE, UNPAID, "199505052022212001"]
+    )
+
+
+async def test_finance_roles_match_every_nip_spelling(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ dokter: employee(nip: "198609262015051001") { financeRoles { fiscalYear role
+               department { code } } }
+             kapus: employee(nip: "198001012005012002") { financeRoles(fiscalYear: 2026) { role } }
+             kepala: employee(nip: "197001011995031001") { financeRoles(fiscalYear: 2025) { role } } }"""
+    )
+    assert data["dokter"]["financeRoles"] == [
+        {"fiscalYear": 2026, "role": "TREASURER", "department": {"code": DINKES}}
+    ]
+    assert data["kapus"]["financeRoles"] == [{"role": "VERIFIER"}]
+    assert data["kepala"]["financeRoles"] == [{"role": "BUDGET_USER"}]
+
+
+async def test_data_issues_report_what_did_not_join(gw: Gateway) -> None:
+    data = await gw.data("{ dataIssues(fiscalYear: 2026) { kind source key } }")
+    issues = {(i["kind"], i["source"], i["key"]) for i in data["dataIssues"]}
+    assert ("UNMAPPED_UNIT", "ekin", "3") in issues
+    assert ("UNKNOWN_PERSON", "sppspm", "197505052000031009") in issues
+    assert ("INVALID_NIP", "sppspm", "1234") in issues
+    assert any(kind == "ORPHAN_RECORD" and source == "sppspm" for kind, source, _ in issues)
+
+
+async def test_department_units_staff_and_performance(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ department(code: "1.02.0.00.0.00.01.0000") { id name fiscalYear
+             units { ekinId parent { ekinId } department { code } }
+             employees(first: 3) { totalCount edges { node { nip } } pageInfo { hasNextPage } }
+             performance(period: "2026-10") { headcount averageScore belowSixty approvedMinutes
+               pendingActivities } } }"""
+    )
+    department = data["department"]
+    assert department["id"] == "2026:1.02.0.00.0.00.01.0000"
+    assert [u["ekinId"] for u in department["units"]] == [1, 2]
+    assert department["units"][1]["parent"] == {"ekinId": 1}
+    assert department["employees"]["totalCount"] == 7
+    assert department["employees"]["pageInfo"]["hasNextPage"] is True
+    performance = department["performance"]
+    # six active staff in units 1 and 2; scores 90, 89.99, 65, 39.99, 75 (one has none)
+    assert performance["headcount"] == 6
+    assert performance["averageScore"] == "72.00"  # 359.98 / 5 = 71.996
+    assert performance["belowSixty"] == 1
+    assert performance["approvedMinutes"] == 120
+    assert performance["pendingActivities"] == 1
+
+
+async def test_employee_spellings_all_find_the_same_person(gw: Gateway) -> None:
+    for spelling in ("198609262015051001", "19860926 201505 1 001", "19860926.201505.1.001"):
+        data = await gw.data("query($n: Nip!) { employee(nip: $n) { nip } }", {"n": spelling})
+        assert data["employee"] == {"nip": DOKTER}
+
+
+async def errors_of(gw: Gateway, query: str, variables: dict[str, Any] | None = None) -> list[Any]:
+    body = await gw.query(query, variables)
+    assert body.get("errors"), body
+    errors: list[Any] = body["errors"]
+    return errors
+
+
+async def test_malformed_nip_is_a_clear_error(gw: Gateway) -> None:
+    errors = await errors_of(gw, "query($n: Nip!) { employee(nip: $n) { nip } }", {"n": "12-34"})
+    assert "is not an NIP" in errors[0]["message"]
+
+
+async def test_unknown_department_code_is_a_clear_error(gw: Gateway) -> None:
+    errors = await errors_of(gw, '{ department(code: "9.99.0.00.0.00.01.0000") { name } }')
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    errors = await errors_of(gw, '{ department(code: "DINKES") { name } }')
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    errors = await errors_of(
+        gw, '{ employees(filter: {departmentCode: "9.99.0.00.0.00.01.0000"}) { totalCount } }'
+    )
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_invalid_period_is_a_clear_error(gw: Gateway) -> None:
+    errors = await errors_of(gw, '{ allowances(period: "2026-13") { totalCount } }')
+    assert "is not a period" in errors[0]["message"]
+
+
+async def test_first_above_500_is_refused(gw: Gateway) -> None:
+    errors = await errors_of(gw, "{ employees(first: 501) { totalCount } }")
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "at most 500" in errors[0]["message"]
+
+
+async def test_reversed_activity_range_is_refused(gw: Gateway) -> None:
+    errors = await errors_of(
+        gw,
+        '{ employee(nip: "198609262015051001") { activities(from: "2026-10-31", to: "2026-10-01") { id } } }',
+    )
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    "order", ["REQUESTED_AT_DESC", "REQUESTED_AT_ASC", "AMOUNT_DESC", "AMOUNT_ASC"]
+)
+async def test_cursors_walk_payment_requests_without_gaps_or_repeats(
+    gw: Gateway, order: str
+) -> None:
+    query = """query($after: String, $order: PaymentRequestOrder!) {
+      paymentRequests(first: 2, after: $after, orderBy: $order) {
+        totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await gw.data(query, {"after": after, "order": order}))["paymentRequests"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen, key=int) == [str(i) for i in range(1, 8)]
+    assert len(seen) == page["totalCount"] == 7
