@@ -1,0 +1,63 @@
+"""No N+1: SQL statements per request grow with the depth of the query, never with rows.
+
+Each representative query runs on the small and on the medium data set (five times the
+staff) and must issue the same, pinned number of statements on both.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Gateway
+
+DEPARTMENT_DASHBOARD = """{
+  departments {
+    code name
+    employees(first: 50) { totalCount edges { node {
+      nip name supervisor { nip } financeRoles { role } allowance(period: "2026-10") { status }
+    } } }
+    paymentRequests(first: 20) { edges { node {
+      number treasurer { nip } order { number authorizer { nip } } disbursement { number }
+    } } }
+  }
+}"""
+
+STAFF_DIRECTORY = """{
+  employees(first: 200) { totalCount edges { node {
+    nip position { name grade } unit { name parent { name } department { code } }
+    supervisor { name } subordinates { nip }
+    activities(from: "2026-10-01", to: "2026-10-31") { id minutes }
+    performance(period: "2026-10") { score allowancePercent }
+  } } }
+}"""
+
+PAYMENT_LEDGER = """{
+  paymentRequests(first: 200, filter: {fiscalYear: 2026}) { totalCount edges { node {
+    number status department { name } budgetLine { remaining }
+    history { document to by { nip } }
+  } } }
+}"""
+
+ALLOWANCE_RECONCILIATION = """{
+  allowances(period: "2026-10", first: 200) { totalCount edges { node {
+    status employee { name position { name } } paymentRequests { number }
+  } } }
+}"""
+
+# query -> statements: pinned so that a change in batching is a visible change here.
+PINNED = {
+    "department_dashboard": (DEPARTMENT_DASHBOARD, 9),
+    "staff_directory": (STAFF_DIRECTORY, 9),
+    "payment_ledger": (PAYMENT_LEDGER, 6),
+    "allowance_reconciliation": (ALLOWANCE_RECONCILIATION, 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+async def test_statements_do_not_grow_with_rows(
+    name: str, gateway: Gateway, medium_gateway: Gateway
+) -> None:
+    query, pinned = PINNED[name]
+    small = await gateway.counted(query)
+    medium = await medium_gateway.counted(query)
+    assert small == medium == pinned, f"{name}: small {small}, medium {medium}, pinned {pinned}"
