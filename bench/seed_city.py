@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +50,7 @@ def main() -> None:
         asyncio.run(_seed_fresh(server, args.scale, args.seed))
     finally:
         server.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from gateway.seed.allowance import SCORE_EDGES, TPP_BANDS, TPP_BASIS, expected_allowance
-from gateway.seed.calendar import DEMO_NOW, month_of, working_days_in_month
-from gateway.seed.names import display_name, person_name, titles
-from gateway.seed.org_chart import FILL_ORDER, Duty, OrgChart, Position
-from gateway.seed.plan import Plan
-from gateway.seed.wording import ACTIVITIES, KINERJA_REJECTIONS
+from connectors.lookalike.allowance import SCORE_EDGES, TPP_BANDS, TPP_BASIS, expected_allowance
+from connectors.lookalike.calendar import DEMO_NOW, month_of, working_days_in_month
+from connectors.lookalike.names import display_name, person_name, titles
+from connectors.lookalike.org_chart import FILL_ORDER, Duty, OrgChart, Position
+from connectors.lookalike.plan import Plan
+from connectors.lookalike.wording import ACTIVITIES, KINERJA_REJECTIONS
 
 __all__ = ["COLUMNS", "Duty", "EkinData", "EmployeeFact", "expected_allowance", "generate_ekin"]
 

@@ -18,19 +18,19 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from connectors.ekin.generator import Duty, EmployeeFact
-from gateway.seed.calendar import (
+from connectors.lookalike.calendar import (
     DEMO_NOW,
     HOLIDAYS,
     month_of,
     nth_working_day,
     working_days_in_month,
 )
-from gateway.seed.names import display_name, person_name, spell, titles
-from gateway.seed.payment_lifecycle import (
+from connectors.lookalike.names import display_name, person_name, spell, titles
+from connectors.lookalike.payment_lifecycle import (
     Actors,
     PaymentRequest,
     choose_outcome,
@@ -38,8 +38,8 @@ from gateway.seed.payment_lifecycle import (
     live,
     office_time,
 )
-from gateway.seed.plan import FISCAL_YEARS, FinanceUnit, Plan
-from gateway.seed.wording import (
+from connectors.lookalike.plan import FISCAL_YEARS, FinanceUnit, Plan
+from connectors.lookalike.wording import (
     ALLOWANCE_ACCOUNT,
     GENERAL_SUB_ACTIVITIES,
     GOODS_ACCOUNTS,
@@ -115,8 +115,8 @@ def generate_sppspm(
     known = {e.nip for e in employees}
     strangers = _Strangers(known, rng)
     officials = _appoint_officials(plan, employees, strangers, rng)
-    budget = _Budget(plan, employees, rng)
-    requests = _plan_requests(plan, employees, budget, officials, strangers, rng)
+    budget = _Budget(plan, rng)
+    requests = _plan_requests(plan, employees, budget, strangers, rng)
     forced = force_outcomes(requests, rng)
     for request in requests:
         outcome = forced.get(request.seq) or choose_outcome(request, rng)
@@ -267,7 +267,7 @@ class _Line:
 class _Budget:
     """Budget lines (anggaran) of every finance unit and year."""
 
-    def __init__(self, plan: Plan, employees: Sequence[EmployeeFact], rng: random.Random) -> None:
+    def __init__(self, plan: Plan, rng: random.Random) -> None:
         self.lines: list[_Line] = []
         self.salary: dict[tuple[int, str], _Line] = {}
         self.allowance: dict[tuple[int, str], _Line] = {}
@@ -318,19 +318,21 @@ class _Budget:
 
 
 def _working_days_until_now(year: int, month: int) -> list[date]:
-    # Spending starts once the uang persediaan of the year is out, mid-January.
+    # Spending starts once the uang persediaan of the year is out, mid-January, and the
+    # treasurers' year-end cut-off for new requests is 19 December.
     first = date(year, 1, 15) if month == 1 else date(year, month, 1)
-    return [d for d in working_days_in_month(year, month) if first <= d < DEMO_NOW.date()]
+    last = min(date(year, 12, 19), DEMO_NOW.date() - timedelta(days=1))
+    return [d for d in working_days_in_month(year, month) if first <= d <= last]
 
 
 def _plan_requests(
     plan: Plan,
     employees: Sequence[EmployeeFact],
     budget: _Budget,
-    officials: _Officials,
     strangers: _Strangers,
     rng: random.Random,
 ) -> list[PaymentRequest]:
+    """Every SPP the data will hold, in creation order, before their lifecycles."""
     requests: list[PaymentRequest] = []
     opd_people: dict[str, list[EmployeeFact]] = defaultdict(list)
     for employee in employees:
@@ -346,16 +348,16 @@ def _plan_requests(
         size = 1.0 if unit.is_department else 0.3
         add(
             PaymentRequest(
-                0,
-                unit.year,
-                unit.code,
-                unit.opd_key,
-                "UP",
-                None,
-                None,
-                _rupiah(rng.uniform(80e6, 600e6) * size, 1_000_000),
-                f"Uang Persediaan Tahun Anggaran {unit.year} {unit.name}",
-                office_time(day, rng),
+                seq=0,
+                year=unit.year,
+                code=unit.code,
+                opd_key=unit.opd_key,
+                jenis="UP",
+                jenis_ls=None,
+                line_id=None,
+                amount=_rupiah(rng.uniform(80e6, 600e6) * size, 1_000_000),
+                purpose=f"Uang Persediaan Tahun Anggaran {unit.year} {unit.name}",
+                created=office_time(day, rng),
             )
         )
     # Salaries: one LS-GAJI per department and month, plus THR and the 13th month.
@@ -377,16 +379,16 @@ def _plan_requests(
                 )
                 add(
                     PaymentRequest(
-                        0,
-                        year,
-                        code,
-                        opd.key,
-                        "LS",
-                        "GAJI",
-                        budget.salary[(year, code)].id,
-                        amount,
-                        f"{purpose} {MONTHS_ID[month - 1]} {year} {opd.finance_name(year)}",
-                        created,
+                        seq=0,
+                        year=year,
+                        code=code,
+                        opd_key=opd.key,
+                        jenis="LS",
+                        jenis_ls="GAJI",
+                        line_id=budget.salary[(year, code)].id,
+                        amount=amount,
+                        purpose=f"{purpose} {MONTHS_ID[month - 1]} {year} {opd.finance_name(year)}",
+                        created=created,
                     )
                 )
     _allowance_requests(plan, opd_people, budget, strangers, rng, add)
@@ -418,17 +420,17 @@ def _allowance_requests(
             code = opd.code(pay_year)
             day = nth_working_day(date(pay_year, pay_month, 3), rng.randint(0, 6))
             request = PaymentRequest(
-                0,
-                pay_year,
-                code,
-                opd.key,
-                "LS",
-                "TPP",
-                budget.allowance[(pay_year, code)].id,
-                Decimal(0),
-                f"Tambahan Penghasilan Pegawai (TPP) ASN bulan {MONTHS_ID[month - 1]} {year}"
-                f" {opd.finance_name(pay_year)}",
-                office_time(day, rng),
+                seq=0,
+                year=pay_year,
+                code=code,
+                opd_key=opd.key,
+                jenis="LS",
+                jenis_ls="TPP",
+                line_id=budget.allowance[(pay_year, code)].id,
+                amount=Decimal(0),  # the sum of its lines, set below
+                purpose=f"Tambahan Penghasilan Pegawai (TPP) ASN bulan {MONTHS_ID[month - 1]}"
+                f" {year} {opd.finance_name(pay_year)}",
+                created=office_time(day, rng),
             )
             for employee in sorted(opd_people[opd.key], key=lambda e: e.nip):
                 due = employee.expected_in(period)
@@ -437,7 +439,7 @@ def _allowance_requests(
             if request.allowance_lines:
                 drafts.append(request)
     lines = [(r, i) for r in drafts for i in range(len(r.allowance_lines))]
-    picked = rng.sample(lines, min(len(lines), max(5, round(len(lines) * 0.026))))
+    picked = rng.sample(lines, min(len(lines), max(5, round(len(lines) * 0.023))))
     wrong_count = max(2, round(len(lines) * 0.02))
     for request, index in picked[:wrong_count]:
         period, nip, due = request.allowance_lines[index]
@@ -518,17 +520,17 @@ def _spending_requests(
             reference = f"{unit.opd_key.lower()}-spp-{year}-{counters[(year, unit.opd_key)]:05d}"
         add(
             PaymentRequest(
-                0,
-                year,
-                unit.code,
-                unit.opd_key,
-                jenis,
-                jenis_ls,
-                line.id,
-                amount,
-                purpose,
-                created,
-                reference,
+                seq=0,
+                year=year,
+                code=unit.code,
+                opd_key=unit.opd_key,
+                jenis=jenis,
+                jenis_ls=jenis_ls,
+                line_id=line.id,
+                amount=amount,
+                purpose=purpose,
+                created=created,
+                reference=reference,
             )
         )
 
@@ -564,6 +566,7 @@ def _net_amount(request: PaymentRequest, rng: random.Random) -> Decimal:
 def _assemble(
     requests: list[PaymentRequest], budget: _Budget, officials: _Officials, rng: random.Random
 ) -> dict[str, list[Row]]:
+    """Rows of the tables the requests make; ids and numbers follow time, as serials would."""
     spp_rows: list[Row] = []
     numbers: dict[tuple[int, str], int] = defaultdict(int)
     spp_ids: dict[int, int] = {}
@@ -637,8 +640,8 @@ def _assemble(
             )
         )
     history: list[tuple[datetime, int, int, Row]] = []
+    ids = {"SPP": spp_ids, "SPM": spm_ids, "SP2D": sp2d_ids}
     for request in requests:
-        ids = {"SPP": spp_ids, "SPM": spm_ids, "SP2D": sp2d_ids}
         for index, e in enumerate(request.events):
             document_id = ids[e.document][request.seq]
             history.append(

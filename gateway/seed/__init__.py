@@ -4,8 +4,15 @@ from gateway.seed import seed, SCALES
 report = await seed(ekin_dsn, sppspm_dsn, scale="small", seed=1, reset=True)
 """
 
-from gateway.seed.loading import SeedData, SeedError, SeedReport, build_seed_data, seed
-from gateway.seed.plan import SCALES, Plan, build_plan
+from connectors.lookalike.plan import SCALES, Plan, build_plan
+from gateway.seed.loading import (
+    SeedData,
+    SeedError,
+    SeedReport,
+    build_seed_data,
+    demo_crosswalk,
+    seed,
+)
 
 __all__ = [
     "SCALES",
@@ -15,5 +22,6 @@ __all__ = [
     "SeedReport",
     "build_plan",
     "build_seed_data",
+    "demo_crosswalk",
     "seed",
 ]

@@ -18,9 +18,10 @@ import asyncpg
 
 from connectors.ekin.generator import COLUMNS as EKIN_COLUMNS
 from connectors.ekin.generator import generate_ekin
+from connectors.lookalike.plan import Plan, build_plan, parse_scale
 from connectors.sppspm.generator import COLUMNS as SPPSPM_COLUMNS
 from connectors.sppspm.generator import generate_sppspm
-from gateway.seed.plan import Plan, build_plan, parse_scale
+from gateway.crosswalk import Crosswalk, CrosswalkEntry
 
 Row = tuple[object, ...]
 
@@ -48,6 +49,11 @@ begin
     end loop;
 end $$
 """
+
+
+def demo_crosswalk(plan: Plan) -> Crosswalk:
+    """The crosswalk file for a look-alike organisation."""
+    return Crosswalk(CrosswalkEntry(*row) for row in plan.crosswalk_rows())
 
 
 class SeedError(RuntimeError):
@@ -127,7 +133,7 @@ async def seed(
     finally:
         await ekin.close()
     if crosswalk_path is not None:
-        data.plan.crosswalk().write(crosswalk_path)
+        demo_crosswalk(data.plan).write(crosswalk_path)
     counts = {f"ekin.{t}": len(rows) for t, rows in data.ekin.items()}
     counts |= {f"sppspm.{t}": len(rows) for t, rows in data.sppspm.items()}
     return SeedReport(

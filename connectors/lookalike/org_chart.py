@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gateway.seed.catalogue import UnitKind
-from gateway.seed.plan import Opd, Plan, Unit
-from gateway.seed.wording import ACTIVITIES, EXECUTIVE, PUSKESMAS_STAFF, SCHOOL_STAFF
-from gateway.seed.wording import SECTOR_FUNCTIONAL as FUNCTIONAL
+from connectors.lookalike.catalogue import UnitKind
+from connectors.lookalike.plan import Opd, Plan, Unit
+from connectors.lookalike.wording import ACTIVITIES, EXECUTIVE, PUSKESMAS_STAFF, SCHOOL_STAFF
+from connectors.lookalike.wording import SECTOR_FUNCTIONAL as FUNCTIONAL
 
 STRUKTURAL, FUNGSIONAL, PELAKSANA = "STRUKTURAL", "FUNGSIONAL", "PELAKSANA"
 

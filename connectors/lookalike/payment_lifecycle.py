@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from gateway.seed.calendar import DEMO_NOW, nth_working_day
-from gateway.seed.names import spell
-from gateway.seed.wording import SPM_REJECTIONS, SPP_REJECTIONS
+from connectors.lookalike.calendar import DEMO_NOW, nth_working_day
+from connectors.lookalike.names import spell
+from connectors.lookalike.wording import SPM_REJECTIONS, SPP_REJECTIONS
 
 OUTCOMES = (
     "draft",  # SPP status 0, never submitted

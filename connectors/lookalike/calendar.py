@@ -1,8 +1,9 @@
 """The working-day calendar of the demo data: public holidays and WIB office-day arithmetic.
 
 Holidays follow the SKB 3 Menteri on national holidays and cuti bersama for 2025
-(as amended in August 2025 with 18 August) and 2026. Three days of cuti bersama 2026
-are left out on purpose, see CONTRACT_EXAMPLE_WORKING_DAYS.
+(as amended in August 2025 with 18 August) and 2026 (SKB 1497/2/5 of 2025). The worked
+deadline examples of legacy-systems.md use a smaller holiday set of their own; they are
+tested on that set, not on this calendar.
 """
 
 from __future__ import annotations
@@ -26,14 +27,6 @@ def _h(y: int, m: int, d: int, description: str, kind: str = "NASIONAL") -> Holi
 
 
 _CB = "CUTI_BERSAMA"
-
-CONTRACT_EXAMPLE_WORKING_DAYS = (date(2026, 3, 18), date(2026, 3, 23), date(2026, 3, 24))
-"""Cuti bersama 2026 that the SKB lists but the seed leaves out.
-
-The worked deadline example in legacy-systems.md counts 18, 23 and 24 March 2026 as
-working days (only 19 and 20 March are in its hari_libur). Keeping them out lets that
-example hold against the seeded database.
-"""
 
 HOLIDAYS: tuple[Holiday, ...] = (
     _h(2025, 1, 1, "Tahun Baru 2025 Masehi"),
@@ -68,14 +61,16 @@ HOLIDAYS: tuple[Holiday, ...] = (
     _h(2026, 1, 16, "Isra Mikraj Nabi Muhammad SAW"),
     _h(2026, 2, 16, "Cuti Bersama Tahun Baru Imlek", _CB),
     _h(2026, 2, 17, "Tahun Baru Imlek 2577 Kongzili"),
+    _h(2026, 3, 18, "Cuti Bersama Hari Suci Nyepi Tahun Baru Saka 1948", _CB),
     _h(2026, 3, 19, "Hari Suci Nyepi Tahun Baru Saka 1948"),
     _h(2026, 3, 20, "Cuti Bersama Idul Fitri 1447 Hijriah", _CB),
     _h(2026, 3, 21, "Hari Raya Idul Fitri 1447 Hijriah"),
     _h(2026, 3, 22, "Hari Raya Idul Fitri 1447 Hijriah"),
+    _h(2026, 3, 23, "Cuti Bersama Idul Fitri 1447 Hijriah", _CB),
+    _h(2026, 3, 24, "Cuti Bersama Idul Fitri 1447 Hijriah", _CB),
     _h(2026, 4, 3, "Wafat Yesus Kristus"),
     _h(2026, 4, 5, "Kebangkitan Yesus Kristus (Paskah)"),
     _h(2026, 5, 1, "Hari Buruh Internasional"),
-    _h(2026, 5, 4, "Libur daerah Hari Jadi Kota Semarang ke-479 (data demo)", "LOKAL"),
     _h(2026, 5, 14, "Kenaikan Yesus Kristus"),
     _h(2026, 5, 15, "Cuti Bersama Kenaikan Yesus Kristus", _CB),
     _h(2026, 5, 27, "Hari Raya Idul Adha 1447 Hijriah"),

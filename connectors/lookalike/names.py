@@ -204,7 +204,7 @@ _DEGREES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ict": (("S.Kom.", "S.T.", "S.Si."), ("M.T.", "M.Kom.", "M.Cs.")),
     "works": (("S.T.", "S.T.", "S.Ars."), ("M.T.", "M.Eng.", "M.Sc.")),
     "health": (("S.K.M.", "S.Kep., Ns.", "S.Farm., Apt."), ("M.Kes.", "M.K.M.", "M.P.H.")),
-    "education": (("S.Pd.", "S.Pd.", "S.Pd.I."), ("M.Pd.", "M.Pd.")),
+    "education": (("S.Pd.", "S.Pd.", "S.Pd.", "S.Pd.I.", "S.Si."), ("M.Pd.", "M.Pd.")),
     "law": (("S.H.",), ("M.H.", "M.Kn.")),
 }
 _SECTOR_FIELD = {

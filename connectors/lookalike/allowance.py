@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from gateway.seed.calendar import month_of
+from connectors.lookalike.calendar import month_of
 
 _RAISE = date(2026, 7, 1)
 

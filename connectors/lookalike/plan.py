@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.crosswalk import Crosswalk, CrosswalkEntry
-from gateway.seed.catalogue import (
+from connectors.lookalike.catalogue import (
     FINANCE_AGENCY,
     RECODED_OPD,
     OpdSpec,
@@ -64,6 +63,7 @@ class Opd:
         return self.unit_ids[0]
 
     def code(self, year: int) -> str:
+        """The department code (last group 0000) in a fiscal year."""
         return dict(self.codes)[year]
 
     def finance_name(self, year: int) -> str:
@@ -95,23 +95,28 @@ class Plan:
     payment_request_target: int
 
     def unit(self, unit_id: int) -> Unit:
+        """The unit with this e-kin id (ids run 1..n in plan order)."""
         return self.units[unit_id - 1]
 
     def opd(self, key: str) -> Opd:
+        """The OPD with this key, e.g. 'DINKES' or 'KEC01'."""
         for opd in self.opds:
             if opd.key == key:
                 return opd
         raise KeyError(key)
 
     def opd_of_unit(self, unit_id: int) -> Opd:
+        """The OPD a unit belongs to, whether or not the crosswalk maps it."""
         return self.opd(self.unit(unit_id).opd_key)
 
     @property
     def finance_agency(self) -> Opd:
+        """BPKAD: its code is where the KUASA_BUD is appointed."""
         return self.opd(FINANCE_AGENCY)
 
     @property
     def recoded_opd(self) -> Opd:
+        """The OPD whose department code differs between 2025 and 2026."""
         return self.opd(RECODED_OPD)
 
     def finance_code(self, year: int, unit_id: int) -> str | None:
@@ -124,14 +129,15 @@ class Plan:
             return department[:-4] + unit.own_code_suffix
         return department
 
-    def crosswalk(self) -> Crosswalk:
-        """The crosswalk an administrator would maintain for this organisation."""
-        return Crosswalk(
-            CrosswalkEntry(year, unit.ekin_id, code)
+    def crosswalk_rows(self) -> list[tuple[int, int, str]]:
+        """(fiscal year, e-kin unit id, finance code): the crosswalk an administrator
+        would maintain for this organisation."""
+        return [
+            (year, unit.ekin_id, code)
             for year in FISCAL_YEARS
             for unit in self.units
             if (code := self.finance_code(year, unit.ekin_id)) is not None
-        )
+        ]
 
     def unmapped_unit_ids(self) -> tuple[int, ...]:
         """Active e-kin units that have no crosswalk entry in any fiscal year."""
