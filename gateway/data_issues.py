@@ -61,7 +61,7 @@ async def find_data_issues(services: Services, fiscal_year: int) -> list[DataIss
                 )
             )
     for raw in spellings:
-        where = f"{raw.table} {raw.key}"
+        where = f"{raw.record} {raw.key}"
         try:
             nip = normalise_nip(raw.spelling)
         except InvalidNip as exc:

@@ -38,7 +38,7 @@ class Settings:
         return cls(
             ekin_dsn=_required(env, "SMARTGATE_EKIN_DSN"),
             sppspm_dsn=_required(env, "SMARTGATE_SPPSPM_DSN"),
-            crosswalk=Path(_required(env, "SMARTGATE_CROSSWALK")),
+            crosswalk=_existing_file(env, "SMARTGATE_CROSSWALK"),
             host=env.get("SMARTGATE_HOST", "127.0.0.1"),
             port=_integer(env, "SMARTGATE_PORT", 8000, 1, 65535),
             pool_max_size=_integer(env, "SMARTGATE_POOL_MAX_SIZE", 10, 1, 1000),
@@ -58,6 +58,13 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise SettingsError(f"{name} is not set")
     return value
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> Path:
+    path = Path(_required(env, name))
+    if not path.is_file():
+        raise SettingsError(f"{name}={str(path)!r} is not a readable file")
+    return path
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -125,15 +125,18 @@ def test_missing_setting_names_the_variable() -> None:
         Settings.from_env({})
 
 
-def test_invalid_port_names_the_variable() -> None:
+def test_invalid_port_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "cw.csv").write_text("fiscal_year,ekin_unit_id,finance_code\n")
     env = {
         "SMARTGATE_EKIN_DSN": "postgresql:///ekin",
         "SMARTGATE_SPPSPM_DSN": "postgresql:///sppspm",
-        "SMARTGATE_CROSSWALK": "cw.csv",
+        "SMARTGATE_CROSSWALK": str(tmp_path / "cw.csv"),
         "SMARTGATE_PORT": "eighty",
     }
     with pytest.raises(SettingsError, match="SMARTGATE_PORT"):
         Settings.from_env(env)
+    with pytest.raises(SettingsError, match="SMARTGATE_CROSSWALK"):
+        Settings.from_env({**env, "SMARTGATE_CROSSWALK": str(tmp_path / "missing.csv")})
 
 
 def test_cursor_of_one_list_is_refused_by_another() -> None:

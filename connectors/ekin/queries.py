@@ -23,16 +23,16 @@ KNOWN_NIPS = "select nip from pegawai where nip = any($1::text[])"
 ALL_NIPS = "select nip, status_kepegawaian from pegawai"
 
 # The nearest position up the chain that somebody active holds: a vacant supervisor
-# position passes the review to the one above it.
+# position passes the review to the one above it. The chain is walked to its top
+# first (a few levels), then joined once with the holders.
 SUPERVISORS = f"""
 with recursive chain as (
     select j.id as origin, j.id_atasan as position_id, 1 as depth
-    from jabatan j where j.id = any($1::int[])
+    from jabatan j where j.id = any($1::int[]) and j.id_atasan is not null
   union all
     select c.origin, j.id_atasan, c.depth + 1
     from chain c join jabatan j on j.id = c.position_id
-    where c.depth < 32
-      and not exists (select 1 from pegawai h where h.id_jabatan = c.position_id and h.aktif)
+    where j.id_atasan is not null and c.depth < 32
 )
 select distinct on (c.origin) c.origin, {PERSON_COLUMNS}
 from chain c join pegawai p on p.id_jabatan = c.position_id and p.aktif

@@ -55,6 +55,12 @@ _SPP_STATUS = [
     PaymentStatus.VERIFIED,
     PaymentStatus.REJECTED,
 ]
+# Where an NIP spelling was found, in the words of the domain.
+_RECORD_KIND = {
+    "pejabat": "finance official",
+    "tpp_rincian": "allowance line",
+    "spp": "treasurer of payment request",
+}
 _ORDER_STATUS = [OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.REJECTED]
 # An order's own code as the request's status: any order that exists counts as issued.
 _SPM_AS_PAYMENT = [
@@ -169,6 +175,10 @@ def _scope_arrays(
     return list(range(len(keys))), prefixes, years, keys
 
 
+def _by_department(prefixes: Sequence[str | None], years: Sequence[int | None]) -> bool:
+    return all(p is not None for p in prefixes) and all(y is not None for y in years)
+
+
 def _filter_args(f: PaymentFilter) -> list[Any]:
     return [
         f.fiscal_year,
@@ -248,7 +258,7 @@ class SppspmConnector(Source):
         grp, prefixes, years, keys = _scope_arrays(groups)
         after_value, after_id = after if after else (None, None)
         rows = await self.fetch(
-            q.REQUESTS_PAGE[order],
+            q.REQUESTS_PAGE[order, _by_department(prefixes, years)],
             grp,
             prefixes,
             years,
@@ -268,7 +278,11 @@ class SppspmConnector(Source):
         """How many payment requests match, per scope."""
         grp, prefixes, years, keys = _scope_arrays(groups)
         rows = await self.fetch(
-            q.REQUESTS_COUNT, grp, prefixes, years, *_filter_args(payment_filter)
+            q.REQUESTS_COUNT[_by_department(prefixes, years)],
+            grp,
+            prefixes,
+            years,
+            *_filter_args(payment_filter),
         )
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
@@ -345,7 +359,7 @@ class SppspmConnector(Source):
     async def nip_spellings(self, fiscal_year: int | None) -> list[RawNip]:
         """Each distinct NIP as written in pejabat, tpp_rincian and spp."""
         rows = await self.fetch(q.NIP_SPELLINGS, fiscal_year)
-        return [RawNip(row["tbl"], row["key"], row["nip"]) for row in rows]
+        return [RawNip(_RECORD_KIND[row["tbl"]], row["key"], row["nip"]) for row in rows]
 
     async def orphan_allowance_lines(self, fiscal_year: int | None) -> list[OrphanLine]:
         """TPP lines attached to a request that is not an LS-TPP request."""

@@ -56,13 +56,24 @@ REQUESTS_BY_NUMBER = f"""
 select {_REQUEST_COLUMNS} from spp s {_REQUEST_JOINS} where s.nomor_spp = any($1::text[])
 """
 
-# Shared by pages and counts. $1 group numbers, $2 code prefixes, $3 fiscal years
-# (parallel arrays; a null prefix or year means no condition), $4 fiscal year filter,
-# $5 status, $6 type, $7 requested from, $8 requested before, $9 min, $10 max amount.
-_REQUEST_SCOPE = f"""
+
+def _request_scope(by_department: bool) -> str:
+    """FROM and WHERE shared by pages and counts.
+
+    $1 group numbers, $2 code prefixes, $3 fiscal years (parallel arrays), $4 fiscal year
+    filter, $5 status, $6 type, $7 requested from, $8 requested before, $9 min, $10 max
+    amount. With `by_department` every group has a prefix and a year, so the groups join
+    the requests by equality (a hash join); otherwise one group may leave either open.
+    """
+    join = (
+        f"left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix and s.tahun = g.year"
+        if by_department
+        else f"(g.prefix is null or left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix)"
+        " and (g.year is null or s.tahun = g.year)"
+    )
+    return f"""
     from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-    join spp s on (g.prefix is null or left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix)
-              and (g.year is null or s.tahun = g.year)
+    join spp s on {join}
     {_REQUEST_JOINS}
     where ($4::int is null or s.tahun = $4)
       and ($5::text is null or ({STATUS_EXPRESSION}) = $5)
@@ -72,6 +83,7 @@ _REQUEST_SCOPE = f"""
       and ($9::numeric is null or s.nilai >= $9)
       and ($10::numeric is null or s.nilai <= $10)
 """
+
 
 _ORDERINGS: dict[PaymentOrderBy, tuple[str, str, str]] = {
     # ordering, keyset condition on ($11 value, $12 id), cast of the cursor value
@@ -84,7 +96,7 @@ _ORDERINGS: dict[PaymentOrderBy, tuple[str, str, str]] = {
 _SORT_COLUMN = {"timestamp": "s.tgl_spp", "numeric": "s.nilai"}
 
 
-def requests_page(order: PaymentOrderBy) -> str:
+def requests_page(order: PaymentOrderBy, by_department: bool) -> str:
     """Pages of payment requests per group in one ordering; $13 is rows per group."""
     ordering, direction, cast = _ORDERINGS[order]
     column = _SORT_COLUMN[cast]
@@ -92,7 +104,7 @@ def requests_page(order: PaymentOrderBy) -> str:
 select * from (
     select g.grp, {_REQUEST_COLUMNS},
            row_number() over (partition by g.grp order by {ordering}) as rn
-    {_REQUEST_SCOPE}
+    {_request_scope(by_department)}
       and ($11::{cast} is null or ({column}, s.id) {direction} ($11::{cast}, $12::int))
 ) t
 where rn <= $13
@@ -100,9 +112,16 @@ order by grp, rn
 """
 
 
-REQUESTS_PAGE = {order: requests_page(order) for order in PaymentOrderBy}
+REQUESTS_PAGE = {
+    (order, by_department): requests_page(order, by_department)
+    for order in PaymentOrderBy
+    for by_department in (True, False)
+}
 
-REQUESTS_COUNT = f"select g.grp, count(*) as total {_REQUEST_SCOPE} group by g.grp"
+REQUESTS_COUNT = {
+    by_department: f"select g.grp, count(*) as total {_request_scope(by_department)} group by g.grp"
+    for by_department in (True, False)
+}
 
 HISTORY = """
 select h.spp_id, r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan

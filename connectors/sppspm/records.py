@@ -139,9 +139,9 @@ class PaymentScope:
 
 @dataclass(frozen=True, slots=True)
 class RawNip:
-    """An NIP as some sppspm table spells it, for data-quality reports."""
+    """An NIP as sppspm spells it, for data-quality reports: which record, and its key."""
 
-    table: str
+    record: str
     key: str
     spelling: str
 

@@ -173,7 +173,7 @@ async def _check_targets(ekin: asyncpg.Connection, sppspm: asyncpg.Connection, r
             more = ", ..." if len(tables) > 4 else ""
             raise SeedError(
                 f"the {name} database already has {len(tables)} tables in schema public"
-                f" ({listed}{more}); seed with reset to drop them"
+                f" ({listed}{more}); reset (--reset) drops them"
             )
 
 
