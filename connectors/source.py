@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,10 +105,3 @@ class Source:
             return Health(self.name, False, None, exc.reason, datetime.now(UTC))
         latency = (time.perf_counter() - started) * 1000
         return Health(self.name, True, round(latency, 2), self._last_error, datetime.now(UTC))
-
-
-def group_rows(rows: Sequence[asyncpg.Record], key: str) -> dict[Any, list[asyncpg.Record]]:
-    grouped: dict[Any, list[asyncpg.Record]] = {}
-    for row in rows:
-        grouped.setdefault(row[key], []).append(row)
-    return grouped

@@ -41,6 +41,7 @@ A = TypeVar("A", bound=Hashable)
 V = TypeVar("V")
 
 DepartmentKey = tuple[int, str]  # (fiscal year, OPD-level finance code)
+UnitScope = tuple[int, ...]  # e-kin unit ids, sorted
 
 
 def by_key(
@@ -97,29 +98,25 @@ class Loaders:
         )
 
         async def people_pages(
-            keys: list[DepartmentKey], args: tuple[PersonFilter, str | None, int]
-        ) -> Mapping[DepartmentKey, Page[Person]]:
-            pages = await ekin.people_pages(self.unit_scopes(keys), *args)
-            assert isinstance(pages, dict)
-            return pages
+            scopes: list[UnitScope], args: tuple[PersonFilter, str | None, int]
+        ) -> Mapping[UnitScope, Page[Person]]:
+            return await ekin.people_pages({scope: scope for scope in scopes}, *args)
 
         async def people_counts(
-            keys: list[DepartmentKey], person_filter: PersonFilter
-        ) -> Mapping[DepartmentKey, int]:
-            counts = await ekin.people_counts(self.unit_scopes(keys), person_filter)
-            assert isinstance(counts, dict)
-            return counts
+            scopes: list[UnitScope], person_filter: PersonFilter
+        ) -> Mapping[UnitScope, int]:
+            return await ekin.people_counts({scope: scope for scope in scopes}, person_filter)
 
         async def performance(
             keys: list[DepartmentKey], period: str
         ) -> Mapping[DepartmentKey, UnitsPerformance]:
             return await ekin.units_performance(self.unit_scopes(keys), period)
 
-        self.department_people: DataLoader[
-            tuple[DepartmentKey, tuple[PersonFilter, str | None, int]], Page[Person]
+        self.people_page: DataLoader[
+            tuple[UnitScope, tuple[PersonFilter, str | None, int]], Page[Person]
         ] = by_key_and_args(people_pages, Page)
-        self.department_people_count: DataLoader[tuple[DepartmentKey, PersonFilter], int] = (
-            by_key_and_args(people_counts, int)
+        self.people_count: DataLoader[tuple[UnitScope, PersonFilter], int] = by_key_and_args(
+            people_counts, int
         )
         self.department_performance: DataLoader[tuple[DepartmentKey, str], UnitsPerformance] = (
             by_key_and_args(performance)

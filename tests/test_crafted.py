@@ -343,3 +343,20 @@ async def test_cursors_walk_payment_requests_without_gaps_or_repeats(
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen, key=int) == [str(i) for i in range(1, 8)]
     assert len(seen) == page["totalCount"] == 7
+
+
+async def test_unit_filter_narrows_a_department_and_its_count(gw: Gateway) -> None:
+    data = await gw.data(
+        """{ department(code: "1.02.0.00.0.00.01.0000") {
+             office: employees(filter: {unitId: 1}) { totalCount edges { node { nip } } }
+             lab: employees(filter: {unitId: 3}) { totalCount }
+             active: employees(filter: {active: false}) { totalCount edges { node { nip } } } }
+           everyone: employees(filter: {unitId: 3}) { totalCount } }"""
+    )
+    department = data["department"]
+    assert [e["node"]["nip"] for e in department["office"]["edges"]] == [KEPALA, STAFF]
+    assert department["office"]["totalCount"] == 2
+    assert department["lab"]["totalCount"] == 0  # the lab is not mapped to the department
+    assert department["active"]["totalCount"] == 1
+    assert department["active"]["edges"] == [{"node": {"nip": INACTIVE}}]
+    assert data["everyone"]["totalCount"] == 1

@@ -7,7 +7,6 @@ Uses the suite's embedded server (conftest `pg_server`) and its small data set
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,18 +49,14 @@ async def spare_pair(pg_server: Any) -> Databases:
     return Databases(ekin, sppspm, Path("unused"))
 
 
-@pytest.fixture(scope="module")
-async def ekin(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(small_db.ekin_dsn)
-    yield conn
-    await conn.close()
+@pytest.fixture
+def ekin(ekin_sql: asyncpg.Connection) -> asyncpg.Connection:
+    return ekin_sql
 
 
-@pytest.fixture(scope="module")
-async def sppspm(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(small_db.sppspm_dsn)
-    yield conn
-    await conn.close()
+@pytest.fixture
+def sppspm(sppspm_sql: asyncpg.Connection) -> asyncpg.Connection:
+    return sppspm_sql
 
 
 # --- determinism and safety ------------------------------------------------------------

@@ -176,19 +176,29 @@ class EkinConnector(Source):
             result.setdefault(row["origin"], []).append(_person(row))
         return result
 
+    async def people_page(
+        self, person_filter: PersonFilter, after: str | None, first: int
+    ) -> Page[Person]:
+        """A page of all employees, by NIP."""
+        name, rank, kind, active = _filter_args(person_filter)
+        rows = await self.fetch(q.ALL_PEOPLE_PAGE, name, rank, kind, active, after, first + 1)
+        return cut([_person(r) for r in rows], first)
+
+    async def people_count(self, person_filter: PersonFilter) -> int:
+        """How many employees match, in the whole city."""
+        rows = await self.fetch(q.ALL_PEOPLE_COUNT, *_filter_args(person_filter))
+        return int(rows[0]["total"])
+
     async def people_pages(
         self,
-        groups: Mapping[K, Sequence[int]] | None,
+        groups: Mapping[K, Sequence[int]],
         person_filter: PersonFilter,
         after: str | None,
         first: int,
-    ) -> dict[K, Page[Person]] | Page[Person]:
-        """A page of employees per group of units, or of everybody when groups is None."""
-        name, rank, kind, active = _filter_args(person_filter)
-        if groups is None:
-            rows = await self.fetch(q.ALL_PEOPLE_PAGE, name, rank, kind, active, after, first + 1)
-            return cut([_person(r) for r in rows], first)
+    ) -> dict[K, Page[Person]]:
+        """A page of employees per group of units, by NIP, in one statement."""
         grp, units, keys = _scope_arrays(groups)
+        name, rank, kind, active = _filter_args(person_filter)
         rows = await self.fetch(
             q.PEOPLE_PAGE, grp, units, name, rank, kind, active, after, first + 1
         )
@@ -198,25 +208,13 @@ class EkinConnector(Source):
         return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
 
     async def people_counts(
-        self, groups: Mapping[K, Sequence[int]] | None, person_filter: PersonFilter
-    ) -> dict[K, int] | int:
-        """How many employees match, per group of units or overall."""
-        name, rank, kind, active = _filter_args(person_filter)
-        if groups is None:
-            rows = await self.fetch(q.ALL_PEOPLE_COUNT, name, rank, kind, active)
-            return int(rows[0]["total"])
+        self, groups: Mapping[K, Sequence[int]], person_filter: PersonFilter
+    ) -> dict[K, int]:
+        """How many employees match, per group of units."""
         grp, units, keys = _scope_arrays(groups)
-        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, name, rank, kind, active)
+        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, *_filter_args(person_filter))
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
-
-    async def people_in_units(self, unit_ids: Sequence[int] | None) -> list[Person]:
-        """Everybody in these units (everybody at all when None), ordered by NIP."""
-        if unit_ids is None:
-            rows = await self.fetch(q.ALL_PEOPLE)
-        else:
-            rows = await self.fetch(q.PEOPLE_IN_UNITS, list(unit_ids))
-        return [_person(row) for row in rows]
 
     async def activities(
         self, nips: Sequence[str], start: date, end: date, status: ReviewStatus | None

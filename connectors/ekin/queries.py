@@ -96,12 +96,6 @@ where ($1::text is null or strpos(lower(p.nama), lower($1)) > 0)
   and ($4::bool is null or p.aktif = $4)
 """
 
-PEOPLE_IN_UNITS = f"""
-select {PERSON_COLUMNS} from pegawai p where p.id_skpd = any($1::int[]) order by p.nip
-"""
-
-ALL_PEOPLE = f"select {PERSON_COLUMNS} from pegawai p order by p.nip"
-
 # $1 nips, $2 from (inclusive), $3 to (exclusive), $4 approve state filter applies,
 # $5 the approve value (null = pending).
 ACTIVITIES = """

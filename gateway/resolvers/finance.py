@@ -53,10 +53,6 @@ async def payment_request(ctx: RequestContext, number: str) -> PaymentRequest | 
     return await ctx.loaders.request_by_number.load(number)
 
 
-async def payment_request_by_id(ctx: RequestContext, request_id: int) -> PaymentRequest | None:
-    return await ctx.loaders.request.load(request_id)
-
-
 async def payment_requests_by_id(ctx: RequestContext, ids: list[int]) -> list[PaymentRequest]:
     found = await ctx.loaders.request.load_many(ids)
     return [r for r in found if r is not None]

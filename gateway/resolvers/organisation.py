@@ -7,7 +7,7 @@ from connectors.paging import Page
 from connectors.sppspm.records import BudgetLine, FinanceUnit, Money, PaymentScope
 from gateway import cursors
 from gateway.context import RequestContext
-from gateway.errors import NotFound
+from gateway.errors import BadUserInput, NotFound
 from gateway.joins import DepartmentKey, department_of_unit, require_department_code
 
 
@@ -58,7 +58,7 @@ async def budget_lines(
 ) -> Page[BudgetLine]:
     after_id = cursors.decode("line", after)
     if after_id is not None and not isinstance(after_id, int):
-        raise cursors.BadUserInput("after: not a budget-line cursor", argument="after")
+        raise BadUserInput("after: not a budget-line cursor", argument="after")
     size = cursors.page_size(first)
     return await ctx.loaders.budget_line_pages.load((budget_scope(key), (after_id, size)))
 

@@ -11,17 +11,13 @@ from gateway import cursors
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
 from gateway.joins import DepartmentKey, units_of_department
+from gateway.loaders import UnitScope
 
 MAX_ACTIVITY_DAYS = 366
 
 
 async def person(ctx: RequestContext, nip: str) -> Person | None:
     return await ctx.loaders.person.load(nip)
-
-
-async def people(ctx: RequestContext, nips: list[str]) -> list[Person]:
-    found = await ctx.loaders.person.load_many(nips)
-    return [p for p in found if p is not None]
 
 
 def _after_nip(after: str | None) -> str | None:
@@ -31,54 +27,52 @@ def _after_nip(after: str | None) -> str | None:
     return value
 
 
-def employee_scope(
-    ctx: RequestContext, department_code: str | None, unit_id: int | None
-) -> dict[int, list[int]] | None:
-    """The units a top-level employee list covers; None for everybody."""
-    scope: list[int] | None = None
-    if department_code is not None:
-        scope = units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
+def unit_scope(
+    ctx: RequestContext,
+    department: DepartmentKey | None,
+    unit_id: int | None,
+) -> UnitScope | None:
+    """The e-kin units an employee list covers: a department's, narrowed to one unit when
+    asked; None for everybody."""
+    units: list[int] | None = None
+    if department is not None:
+        units = ctx.crosswalk.units_of(*department)
     if unit_id is not None:
-        scope = [u for u in (scope if scope is not None else [unit_id]) if u == unit_id]
-    return None if scope is None else {0: scope}
+        units = [u for u in (units if units is not None else [unit_id]) if u == unit_id]
+    return None if units is None else tuple(sorted(units))
+
+
+def top_level_scope(
+    ctx: RequestContext, department_code: str | None, unit_id: int | None
+) -> UnitScope | None:
+    """The scope of `employees(filter:)`: an unknown department is an error there."""
+    if department_code is not None:
+        units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
+        return unit_scope(ctx, (ctx.fiscal_year, department_code), unit_id)
+    return unit_scope(ctx, None, unit_id)
 
 
 async def employees(
     ctx: RequestContext,
-    scope: dict[int, list[int]] | None,
+    scope: UnitScope | None,
     person_filter: PersonFilter,
     first: int | None,
     after: str | None,
 ) -> Page[Person]:
-    """A page of employees, optionally within a department and/or one unit."""
-    page = await ctx.services.ekin.people_pages(
-        scope, person_filter, _after_nip(after), cursors.page_size(first)
-    )
-    return page if isinstance(page, Page) else page[0]
+    """A page of employees of some units (of everybody when scope is None), by NIP."""
+    size = cursors.page_size(first)
+    after_nip = _after_nip(after)
+    if scope is None:
+        return await ctx.services.ekin.people_page(person_filter, after_nip, size)
+    return await ctx.loaders.people_page.load((scope, (person_filter, after_nip, size)))
 
 
 async def count_employees(
-    ctx: RequestContext, scope: dict[int, list[int]] | None, person_filter: PersonFilter
+    ctx: RequestContext, scope: UnitScope | None, person_filter: PersonFilter
 ) -> int:
-    counts = await ctx.services.ekin.people_counts(scope, person_filter)
-    return counts if isinstance(counts, int) else counts[0]
-
-
-async def department_employees(
-    ctx: RequestContext,
-    key: DepartmentKey,
-    person_filter: PersonFilter,
-    first: int | None,
-    after: str | None,
-) -> Page[Person]:
-    size = cursors.page_size(first)
-    return await ctx.loaders.department_people.load((key, (person_filter, _after_nip(after), size)))
-
-
-async def department_employee_count(
-    ctx: RequestContext, key: DepartmentKey, person_filter: PersonFilter
-) -> int:
-    return await ctx.loaders.department_people_count.load((key, person_filter))
+    if scope is None:
+        return await ctx.services.ekin.people_count(person_filter)
+    return await ctx.loaders.people_count.load((scope, person_filter))
 
 
 async def position(ctx: RequestContext, position_id: int) -> Position | None:

@@ -62,19 +62,18 @@ class Department:
         filter: EmployeeFilterRef | None = None,
     ) -> Connection[EmployeeRef] | None:
         f = filter or people.EmployeeFilter()
-        ctx = info.context
         if f.scope_excludes(self.code):
             return empty_connection()
-        page = await people_resolvers.department_employees(
-            ctx, self.key, f.person_filter(), first, after
-        )
+        ctx = info.context
+        scope = people_resolvers.unit_scope(ctx, self.key, f.unit_id)
         person_filter = f.person_filter()
+        page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
             page.items,
             page.has_next,
             people.cursor_of,
             people.Employee.from_record,
-            lambda: people_resolvers.department_employee_count(ctx, self.key, person_filter),
+            lambda: people_resolvers.count_employees(ctx, scope, person_filter),
         )
 
     @strawberry.field

@@ -53,7 +53,7 @@ class Query:
     ) -> Connection[people.Employee]:
         ctx = info.context
         f = filter or people.EmployeeFilter()
-        scope = people_resolvers.employee_scope(ctx, f.department_code, f.unit_id)
+        scope = people_resolvers.top_level_scope(ctx, f.department_code, f.unit_id)
         person_filter = f.person_filter()
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
