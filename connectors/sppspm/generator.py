@@ -567,98 +567,10 @@ def _assemble(
     requests: list[PaymentRequest], budget: _Budget, officials: _Officials, rng: random.Random
 ) -> dict[str, list[Row]]:
     """Rows of the tables the requests make; ids and numbers follow time, as serials would."""
-    spp_rows: list[Row] = []
-    numbers: dict[tuple[int, str], int] = defaultdict(int)
-    spp_ids: dict[int, int] = {}
-    for spp_id, request in enumerate(requests, start=1):
-        spp_ids[request.seq] = spp_id
-        numbers[(request.year, request.code)] += 1
-        number = numbers[(request.year, request.code)]
-        treasurer = officials.of(request.year, request.code, "BENDAHARA_PENGELUARAN").nip
-        spp_rows.append(
-            (
-                spp_id,
-                f"{number:06d}/SPP-{request.jenis}/{request.code}/{request.year}",
-                request.year,
-                request.code,
-                request.jenis,
-                request.jenis_ls,
-                request.line_id,
-                request.amount,
-                request.purpose,
-                treasurer,
-                request.created,
-                request.status,
-                request.rejection,
-                request.reference,
-                request.created,
-            )
-        )
-    ordered = sorted(
-        (r for r in requests if r.order_at is not None),
-        key=lambda r: (r.order_at, spp_ids[r.seq]),
-    )
-    spm_rows: list[Row] = []
-    sp2d_rows: list[Row] = []
-    spm_ids: dict[int, int] = {}
-    order_numbers: dict[tuple[int, str], int] = defaultdict(int)
-    for spm_id, request in enumerate(ordered, start=1):
-        assert request.order_at is not None
-        spm_ids[request.seq] = spm_id
-        order_numbers[(request.year, request.code)] += 1
-        spm_rows.append(
-            (
-                spm_id,
-                spp_ids[request.seq],
-                f"{CITY_CODE}/03.0/{order_numbers[(request.year, request.code)]:06d}/"
-                f"{request.jenis}/{request.code}/P2/{request.order_at.month}/{request.year}",
-                request.order_at,
-                request.order_status,
-                request.order_rejection,
-                officials.of(request.year, request.code, "PA").nip,
-            )
-        )
-    disbursed = sorted(
-        (r for r in requests if r.disbursed_at is not None),
-        key=lambda r: (r.disbursed_at, spm_ids[r.seq]),
-    )
-    sp2d_ids: dict[int, int] = {}
-    sp2d_numbers: dict[int, int] = defaultdict(int)
-    for sp2d_id, request in enumerate(disbursed, start=1):
-        assert request.disbursed_at is not None
-        sp2d_ids[request.seq] = sp2d_id
-        sp2d_numbers[request.year] += 1
-        sp2d_rows.append(
-            (
-                sp2d_id,
-                spm_ids[request.seq],
-                f"{CITY_CODE}/04.0/{sp2d_numbers[request.year]:06d}/{request.jenis}/"
-                f"{request.code}/M/{request.disbursed_at.month}/{request.year}",
-                request.disbursed_at,
-                _net_amount(request, rng),
-                officials.kuasa_bud[request.year].nip,
-            )
-        )
-    history: list[tuple[datetime, int, int, Row]] = []
+    spp_rows, spp_ids = _request_rows(requests, officials)
+    spm_rows, spm_ids = _order_rows(requests, spp_ids, officials)
+    sp2d_rows, sp2d_ids = _disbursement_rows(requests, spm_ids, officials, rng)
     ids = {"SPP": spp_ids, "SPM": spm_ids, "SP2D": sp2d_ids}
-    for request in requests:
-        for index, e in enumerate(request.events):
-            document_id = ids[e.document][request.seq]
-            history.append(
-                (
-                    e.at,
-                    spp_ids[request.seq],
-                    index,
-                    (e.document, document_id, e.old, e.new, e.nip, e.at, e.note),
-                )
-            )
-    history.sort(key=lambda h: (h[0], h[1], h[2]))
-    allowance_rows: list[Row] = []
-    for request in requests:
-        for period, nip, amount in request.allowance_lines:
-            allowance_rows.append(
-                (len(allowance_rows) + 1, spp_ids[request.seq], period, nip, amount)
-            )
     _set_ceilings(requests, budget, rng)
     return {
         "pejabat": officials.rows,
@@ -677,9 +589,123 @@ def _assemble(
         "spp": spp_rows,
         "spm": spm_rows,
         "sp2d": sp2d_rows,
-        "riwayat_status": [(i, *h[3]) for i, h in enumerate(history, start=1)],
-        "tpp_rincian": allowance_rows,
+        "riwayat_status": _history_rows(requests, ids),
+        "tpp_rincian": [
+            (number, spp_ids[request.seq], period, nip, amount)
+            for number, (request, (period, nip, amount)) in enumerate(
+                ((r, line) for r in requests for line in r.allowance_lines), start=1
+            )
+        ],
     }
+
+
+def _request_rows(
+    requests: list[PaymentRequest], officials: _Officials
+) -> tuple[list[Row], dict[int, int]]:
+    """`spp` rows, numbered per SKPD and year without gaps; and spp.id by request seq."""
+    rows: list[Row] = []
+    numbers: dict[tuple[int, str], int] = defaultdict(int)
+    ids: dict[int, int] = {}
+    for spp_id, request in enumerate(requests, start=1):
+        ids[request.seq] = spp_id
+        numbers[(request.year, request.code)] += 1
+        number = numbers[(request.year, request.code)]
+        treasurer = officials.of(request.year, request.code, "BENDAHARA_PENGELUARAN").nip
+        rows.append(
+            (
+                spp_id,
+                f"{number:06d}/SPP-{request.jenis}/{request.code}/{request.year}",
+                request.year,
+                request.code,
+                request.jenis,
+                request.jenis_ls,
+                request.line_id,
+                request.amount,
+                request.purpose,
+                treasurer,
+                request.created,
+                request.status,
+                request.rejection,
+                request.reference,
+                request.created,
+            )
+        )
+    return rows, ids
+
+
+def _order_rows(
+    requests: list[PaymentRequest], spp_ids: dict[int, int], officials: _Officials
+) -> tuple[list[Row], dict[int, int]]:
+    """`spm` rows in the order they were issued; and spm.id by request seq."""
+    ordered = sorted(
+        (r for r in requests if r.order_at is not None),
+        key=lambda r: (r.order_at, spp_ids[r.seq]),
+    )
+    rows: list[Row] = []
+    ids: dict[int, int] = {}
+    numbers: dict[tuple[int, str], int] = defaultdict(int)
+    for spm_id, request in enumerate(ordered, start=1):
+        assert request.order_at is not None
+        ids[request.seq] = spm_id
+        numbers[(request.year, request.code)] += 1
+        rows.append(
+            (
+                spm_id,
+                spp_ids[request.seq],
+                f"{CITY_CODE}/03.0/{numbers[(request.year, request.code)]:06d}/"
+                f"{request.jenis}/{request.code}/P2/{request.order_at.month}/{request.year}",
+                request.order_at,
+                request.order_status,
+                request.order_rejection,
+                officials.of(request.year, request.code, "PA").nip,
+            )
+        )
+    return rows, ids
+
+
+def _disbursement_rows(
+    requests: list[PaymentRequest],
+    spm_ids: dict[int, int],
+    officials: _Officials,
+    rng: random.Random,
+) -> tuple[list[Row], dict[int, int]]:
+    """`sp2d` rows in the order they were issued; and sp2d.id by request seq."""
+    disbursed = sorted(
+        (r for r in requests if r.disbursed_at is not None),
+        key=lambda r: (r.disbursed_at, spm_ids[r.seq]),
+    )
+    rows: list[Row] = []
+    ids: dict[int, int] = {}
+    numbers: dict[int, int] = defaultdict(int)
+    for sp2d_id, request in enumerate(disbursed, start=1):
+        assert request.disbursed_at is not None
+        ids[request.seq] = sp2d_id
+        numbers[request.year] += 1
+        rows.append(
+            (
+                sp2d_id,
+                spm_ids[request.seq],
+                f"{CITY_CODE}/04.0/{numbers[request.year]:06d}/{request.jenis}/"
+                f"{request.code}/M/{request.disbursed_at.month}/{request.year}",
+                request.disbursed_at,
+                _net_amount(request, rng),
+                officials.kuasa_bud[request.year].nip,
+            )
+        )
+    return rows, ids
+
+
+def _history_rows(requests: list[PaymentRequest], ids: dict[str, dict[int, int]]) -> list[Row]:
+    """`riwayat_status`: every status change of every document, in time order."""
+    history: list[tuple[datetime, int, int, Row]] = []
+    for request in requests:
+        spp_id = ids["SPP"][request.seq]
+        for index, e in enumerate(request.events):
+            document_id = ids[e.document][request.seq]
+            row = (e.document, document_id, e.old, e.new, e.nip, e.at, e.note)
+            history.append((e.at, spp_id, index, row))
+    history.sort(key=lambda h: (h[0], h[1], h[2]))
+    return [(i, *h[3]) for i, h in enumerate(history, start=1)]
 
 
 def _set_ceilings(requests: list[PaymentRequest], budget: _Budget, rng: random.Random) -> None:
