@@ -17,6 +17,7 @@ import platformdirs
 
 DEMO_SEED = 1
 DEMO_SCALE = "small"
+DEMO_FISCAL_YEAR = 2026  # the demo data's "now" is 2026-11-20, whatever today is
 DATABASES = ("ekin", "sppspm")
 
 EXAMPLE_QUERIES = """\
@@ -83,7 +84,11 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
             print(report, flush=True)
             marker.write_text(f"scale={DEMO_SCALE} seed={DEMO_SEED}\n")
         settings = Settings(
-            ekin_dsn=ekin_dsn, sppspm_dsn=sppspm_dsn, crosswalk=crosswalk, port=port
+            ekin_dsn=ekin_dsn,
+            sppspm_dsn=sppspm_dsn,
+            crosswalk=crosswalk,
+            port=port,
+            fiscal_year=DEMO_FISCAL_YEAR,
         )
         url = f"http://{settings.host}:{port}/graphql"
         print(f"\nSMART Gateway demo: GraphiQL at {url}\nTry:\n{EXAMPLE_QUERIES}", flush=True)
