@@ -32,6 +32,22 @@ def decode(kind: str, cursor: str | None) -> Any:
     return value
 
 
+def decode_str(kind: str, cursor: str | None) -> str | None:
+    """`decode` for lists keyed by a string (an NIP)."""
+    value = decode(kind, cursor)
+    if value is not None and not isinstance(value, str):
+        raise BadUserInput(f"after: not a cursor of {kind}s", argument="after")
+    return value
+
+
+def decode_int(kind: str, cursor: str | None) -> int | None:
+    """`decode` for lists keyed by a number (an id)."""
+    value = decode(kind, cursor)
+    if value is not None and not isinstance(value, int):
+        raise BadUserInput(f"after: not a cursor of {kind}s", argument="after")
+    return value
+
+
 def page_size(first: int | None) -> int:
     """`first` defaults to 50 and may not exceed 500."""
     if first is None:

@@ -14,7 +14,7 @@ from connectors.sppspm.records import AllowancePayments
 from gateway.crosswalk import Crosswalk, department_code_of, is_department_code
 from gateway.errors import BadUserInput, NotFound
 
-DepartmentKey = tuple[int, str]
+DepartmentKey = tuple[int, str]  # (fiscal year, OPD-level finance code)
 
 
 @dataclass(frozen=True, slots=True)

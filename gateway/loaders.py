@@ -35,12 +35,12 @@ from connectors.sppspm.records import (
     StatusChange,
 )
 from gateway.crosswalk import Crosswalk
+from gateway.joins import DepartmentKey
 
 K = TypeVar("K", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
 V = TypeVar("V")
 
-DepartmentKey = tuple[int, str]  # (fiscal year, OPD-level finance code)
 UnitScope = tuple[int, ...]  # e-kin unit ids, sorted
 
 

@@ -7,7 +7,7 @@ from connectors.paging import Page
 from connectors.sppspm.records import BudgetLine, FinanceUnit, Money, PaymentScope
 from gateway import cursors
 from gateway.context import RequestContext
-from gateway.errors import BadUserInput, NotFound
+from gateway.errors import NotFound
 from gateway.joins import DepartmentKey, department_of_unit, require_department_code
 
 
@@ -56,9 +56,7 @@ async def budget_totals(ctx: RequestContext, key: DepartmentKey) -> Money:
 async def budget_lines(
     ctx: RequestContext, key: DepartmentKey, first: int | None, after: str | None
 ) -> Page[BudgetLine]:
-    after_id = cursors.decode("line", after)
-    if after_id is not None and not isinstance(after_id, int):
-        raise BadUserInput("after: not a budget-line cursor", argument="after")
+    after_id = cursors.decode_int("line", after)
     size = cursors.page_size(first)
     return await ctx.loaders.budget_line_pages.load((budget_scope(key), (after_id, size)))
 

@@ -10,7 +10,7 @@ from connectors.paging import Page
 from gateway import cursors
 from gateway.context import RequestContext
 from gateway.errors import BadUserInput
-from gateway.joins import DepartmentKey, units_of_department
+from gateway.joins import units_of_department
 from gateway.loaders import UnitScope
 
 MAX_ACTIVITY_DAYS = 366
@@ -20,23 +20,9 @@ async def person(ctx: RequestContext, nip: str) -> Person | None:
     return await ctx.loaders.person.load(nip)
 
 
-def _after_nip(after: str | None) -> str | None:
-    value = cursors.decode("employee", after)
-    if value is not None and not isinstance(value, str):
-        raise BadUserInput("after: not an employee cursor", argument="after")
-    return value
-
-
-def unit_scope(
-    ctx: RequestContext,
-    department: DepartmentKey | None,
-    unit_id: int | None,
-) -> UnitScope | None:
-    """The e-kin units an employee list covers: a department's, narrowed to one unit when
-    asked; None for everybody."""
-    units: list[int] | None = None
-    if department is not None:
-        units = ctx.crosswalk.units_of(*department)
+def unit_scope(units: list[int] | None, unit_id: int | None) -> UnitScope | None:
+    """The e-kin units an employee list covers: some units (a department's), narrowed to
+    one unit when asked; None for everybody."""
     if unit_id is not None:
         units = [u for u in (units if units is not None else [unit_id]) if u == unit_id]
     return None if units is None else tuple(sorted(units))
@@ -46,10 +32,10 @@ def top_level_scope(
     ctx: RequestContext, department_code: str | None, unit_id: int | None
 ) -> UnitScope | None:
     """The scope of `employees(filter:)`: an unknown department is an error there."""
+    units = None
     if department_code is not None:
-        units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
-        return unit_scope(ctx, (ctx.fiscal_year, department_code), unit_id)
-    return unit_scope(ctx, None, unit_id)
+        units = units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
+    return unit_scope(units, unit_id)
 
 
 async def employees(
@@ -61,7 +47,7 @@ async def employees(
 ) -> Page[Person]:
     """A page of employees of some units (of everybody when scope is None), by NIP."""
     size = cursors.page_size(first)
-    after_nip = _after_nip(after)
+    after_nip = cursors.decode_str("employee", after)
     if scope is None:
         return await ctx.services.ekin.people_page(person_filter, after_nip, size)
     return await ctx.loaders.people_page.load((scope, (person_filter, after_nip, size)))

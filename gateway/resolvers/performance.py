@@ -6,7 +6,6 @@ from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
 from gateway import cursors
 from gateway.context import RequestContext
-from gateway.errors import BadUserInput
 from gateway.joins import (
     DepartmentKey,
     Reconciliation,
@@ -42,9 +41,7 @@ async def allowances(
     and paged in memory: two statements whatever the page.
     """
     size = cursors.page_size(first)
-    after_nip = cursors.decode("allowance", after)
-    if after_nip is not None and not isinstance(after_nip, str):
-        raise BadUserInput("after: not an allowance cursor", argument="after")
+    after_nip = cursors.decode_str("allowance", after)
     units = (
         units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
         if department_code is not None

@@ -65,7 +65,7 @@ class Department:
         if f.scope_excludes(self.code):
             return empty_connection()
         ctx = info.context
-        scope = people_resolvers.unit_scope(ctx, self.key, f.unit_id)
+        scope = people_resolvers.unit_scope(ctx.crosswalk.units_of(*self.key), f.unit_id)
         person_filter = f.person_filter()
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
