@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +22,19 @@ class SourceUnavailable(Exception):
         self.reason = reason
         # graphql-core copies `extensions` of the original error into the response.
         self.extensions = {"code": "SOURCE_UNAVAILABLE", "source": source}
+
+
+class TimeBudgetExceeded(Exception):
+    """The request's time budget ran out before or during a statement."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(f"the request's time budget ran out while {source} was answering")
+        self.extensions = {"code": "TIME_BUDGET_EXCEEDED", "source": source}
+
+
+statement_deadline: ContextVar[float | None] = ContextVar("statement_deadline", default=None)
+"""The event-loop time by which the current request must be done; statements get at most
+what is left of it as their PostgreSQL statement_timeout."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +96,35 @@ class Source:
                 raise SourceUnavailable(self.name, str(exc)) from exc
         return self._pool
 
+    def _time_left_ms(self) -> int | None:
+        """What is left of the request's time budget, when it is tighter than the pool's
+        statement_timeout; raises when nothing is left."""
+        deadline = statement_deadline.get()
+        if deadline is None:
+            return None
+        left = int((deadline - asyncio.get_running_loop().time()) * 1000)
+        if left <= 0:
+            raise TimeBudgetExceeded(self.name)
+        return left if left < self.settings.statement_timeout_ms else None
+
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        """Run one read statement and return its rows."""
+        """Run one read statement and return its rows, within the request's time budget."""
         pool = await self._ensure_pool()
+        left_ms = self._time_left_ms()
         self.statements += 1
         try:
             async with pool.acquire() as conn:
+                if left_ms is not None:
+                    # An int, never input. The pool's reset (RESET ALL) undoes it on release.
+                    await conn.execute(f"set statement_timeout = {left_ms}")
                 rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
                 return rows
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.QueryCanceledError) as exc:
+        except asyncpg.QueryCanceledError as exc:
+            if left_ms is not None:
+                raise TimeBudgetExceeded(self.name) from exc
+            self._last_error = str(exc)
+            raise SourceUnavailable(self.name, str(exc)) from exc
+        except (OSError, asyncpg.PostgresConnectionError) as exc:
             self._last_error = str(exc)
             raise SourceUnavailable(self.name, str(exc)) from exc
         except asyncpg.InterfaceError as exc:

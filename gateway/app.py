@@ -7,31 +7,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
 
 from connectors.ekin.connector import EkinConnector
 from connectors.source import PoolSettings, SourceUnavailable
 from connectors.sppspm.connector import SppspmConnector
-from gateway.context import RequestContext, Services, new_context
+from gateway.access.tokens import TokenKeys, TokenVerifier
+from gateway.access.trusted import TrustedDocuments
+from gateway.context import Services
 from gateway.crosswalk import Crosswalk, CrosswalkError
+from gateway.http import BodySizeLimit, GatewayGraphQL
 from gateway.schema import build_schema
 from gateway.settings import Settings
 
 log = logging.getLogger("smartgate")
-
-
-class GatewayGraphQL(GraphQL[RequestContext, None]):
-    """strawberry's ASGI handler with this gateway's request context."""
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> RequestContext:
-        services: Services = request.app.state.services
-        return new_context(services, request=request)
 
 
 def build_services(settings: Settings) -> Services:
@@ -45,11 +38,23 @@ def build_services(settings: Settings) -> Services:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
 
+    access = settings.access
+    keys = TokenKeys(
+        secret=access.jwt_secret,
+        public_key_pem=access.jwt_public_key,
+        jwks=dict(access.jwks) if access.jwks else None,
+        issuer=access.jwt_issuer,
+        audience=access.jwt_audience,
+    )
     return Services(
         settings=settings,
         ekin=EkinConnector(pool(settings.ekin_dsn)),
         sppspm=SppspmConnector(pool(settings.sppspm_dsn)),
         crosswalk=crosswalk,
+        tokens=TokenVerifier(keys) if keys.configured else None,
+        trusted_documents=(
+            TrustedDocuments.load(access.trusted_documents) if access.trusted_documents else None
+        ),
     )
 
 
@@ -88,7 +93,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             await services.ekin.close()
             await services.sppspm.close()
 
-    graphql = GatewayGraphQL(build_schema(), graphql_ide="graphiql" if settings.graphiql else None)
+    access = settings.access
+    graphiql = settings.graphiql and not access.production
+    graphql = GatewayGraphQL(
+        build_schema(access), services, graphql_ide="graphiql" if graphiql else None
+    )
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -102,12 +111,26 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    middleware = [Middleware(BodySizeLimit, max_bytes=access.max_body_bytes)]
+    if access.cors_origins:
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(access.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                max_age=600,
+            ),
+        )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.services = services

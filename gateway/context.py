@@ -1,4 +1,5 @@
-"""What a resolver can reach: the app's services and this request's caller and loaders."""
+"""What a resolver can reach: the app's services and this request's caller, access
+policy, loaders and audit trail."""
 
 from __future__ import annotations
 
@@ -11,22 +12,17 @@ from strawberry.types import Info as StrawberryInfo
 
 from connectors.ekin.connector import EkinConnector
 from connectors.sppspm.connector import SppspmConnector
+from connectors.sppspm.records import Official
+from gateway.access.audit import AuditTrail
+from gateway.access.caller import ANONYMOUS, Caller
+from gateway.access.limits import QueryLimits
+from gateway.access.policy import Access
+from gateway.access.rate_limit import RateLimiter
+from gateway.access.tokens import TokenVerifier
+from gateway.access.trusted import TrustedDocuments
 from gateway.crosswalk import Crosswalk
 from gateway.loaders import Loaders
-from gateway.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is asking. The seam for access control: today every caller is anonymous and
-    sees everything; authentication fills `sub`, `roles` and `department`."""
-
-    sub: str | None = None
-    roles: frozenset[str] = frozenset()
-    department: str | None = None
-
-
-ANONYMOUS = Caller()
+from gateway.settings import ANONYMOUS_ROLE, RoleLimits, Settings
 
 
 @dataclass(slots=True)
@@ -37,6 +33,9 @@ class Services:
     ekin: EkinConnector
     sppspm: SppspmConnector
     crosswalk: Crosswalk
+    tokens: TokenVerifier | None = None
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    trusted_documents: TrustedDocuments | None = None
 
 
 @dataclass(slots=True)
@@ -44,8 +43,24 @@ class RequestContext:
     services: Services
     caller: Caller
     loaders: Loaders
+    access: Access
     request: Request | WebSocket | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    audit: AuditTrail = field(default_factory=AuditTrail)
+
+    @property
+    def limits(self) -> RoleLimits:
+        """The cost, time and rate limits of the caller's most generous role."""
+        return self.services.settings.access.limits_of(frozenset(self.caller.roles))
+
+    @property
+    def limits_role(self) -> str:
+        return "+".join(sorted(self.caller.roles)) or ANONYMOUS_ROLE
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        access = self.services.settings.access
+        return QueryLimits(access.max_depth, access.max_aliases, self.limits.cost)
 
     @property
     def fiscal_year(self) -> int:
@@ -57,10 +72,27 @@ class RequestContext:
 
 
 def new_context(
-    services: Services, caller: Caller = ANONYMOUS, request: Request | WebSocket | None = None
+    services: Services,
+    caller: Caller = ANONYMOUS,
+    request: Request | WebSocket | None = None,
+    request_id: str | None = None,
 ) -> RequestContext:
     loaders = Loaders(services.ekin, services.sppspm, services.crosswalk)
-    return RequestContext(services, caller, loaders, request)
+
+    async def appointments(nip: str) -> list[Official]:
+        return await loaders.officials.load((nip, None))
+
+    access = Access(
+        caller,
+        services.crosswalk,
+        services.settings.current_fiscal_year(),
+        services.ekin.positions_below,
+        appointments,
+    )
+    context = RequestContext(services, caller, loaders, access, request)
+    if request_id:
+        context.request_id = request_id
+    return context
 
 
 Info = StrawberryInfo[RequestContext, None]

@@ -19,3 +19,15 @@ class BadUserInput(GatewayError):
 
 class NotFound(GatewayError):
     code = "NOT_FOUND"
+
+
+class Unauthenticated(GatewayError):
+    """No usable credentials for what was asked."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GatewayError):
+    """The caller is known but its roles do not allow this."""
+
+    code = "FORBIDDEN"

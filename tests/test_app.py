@@ -11,11 +11,15 @@ import pytest
 
 from gateway.app import create_app
 from gateway.crosswalk import Crosswalk, CrosswalkEntry, CrosswalkError
-from tests.conftest import Databases, Gateway, close_gateway, open_gateway
+from tests.conftest import Databases, Gateway, close_gateway, open_gateway, settings_for, token
 
 
 async def test_get_queries_are_served(gateway: Gateway) -> None:
-    response = await gateway.client.get("/graphql", params={"query": "{ departments { code } }"})
+    response = await gateway.client.get(
+        "/graphql",
+        params={"query": "{ departments { code } }"},
+        headers={"Authorization": f"Bearer {gateway.token}"},
+    )
     assert response.status_code == 200
     assert response.json()["data"]["departments"]
 
@@ -72,21 +76,20 @@ async def test_a_crosswalk_code_unknown_to_sppspm_stops_start_up(
 ) -> None:
     crosswalk = tmp_path / "bad.csv"
     Crosswalk([CrosswalkEntry(2026, 1, "9.99.0.00.0.00.01.0000")]).write(crosswalk)
-    from gateway.settings import Settings
-
-    settings = Settings(small_db.ekin_dsn, small_db.sppspm_dsn, crosswalk)
-    app = create_app(settings)
+    app = create_app(settings_for(replace(small_db, crosswalk=crosswalk)))
     with pytest.raises(CrosswalkError, match=r"9\.99\.0\.00\.0\.00\.01\.0000 \(2026\)"):
         async with app.router.lifespan_context(app):
             pass
 
 
 async def test_lifespan_opens_and_closes_the_pools(small_db: Databases) -> None:
-    from gateway.settings import Settings
-
-    app = create_app(Settings(small_db.ekin_dsn, small_db.sppspm_dsn, small_db.crosswalk))
+    app = create_app(settings_for(small_db))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            response = await client.post("/graphql", json={"query": "{ departments { code } }"})
+            response = await client.post(
+                "/graphql",
+                json={"query": "{ departments { code } }"},
+                headers={"Authorization": f"Bearer {token('ANALYST')}"},
+            )
             assert response.json()["data"]["departments"]

@@ -121,6 +121,14 @@ def _filter_args(f: PersonFilter) -> tuple[str | None, str | None, str | None, b
     return f.name_contains, f.rank, kind, f.active
 
 
+def _visible_args(f: PersonFilter) -> tuple[list[int] | None, list[int], list[str]]:
+    """The visibility parameters of the employee lists; a null unit array lifts them."""
+    if f.visible is None:
+        return None, [], []
+    v = f.visible
+    return list(v.unit_ids), list(v.position_ids), list(v.nips)
+
+
 class EkinConnector(Source):
     """Reads the e-kin database. Methods take batches of keys: one statement per call."""
 
@@ -176,17 +184,32 @@ class EkinConnector(Source):
             result.setdefault(row["origin"], []).append(_person(row))
         return result
 
+    async def positions_below(self, nip: str) -> frozenset[int]:
+        """Every position below the employee's in the id_atasan chain (empty for unknown)."""
+        return frozenset(row["id"] for row in await self.fetch(q.POSITIONS_BELOW, nip))
+
     async def people_page(
         self, person_filter: PersonFilter, after: str | None, first: int
     ) -> Page[Person]:
         """A page of all employees, by NIP."""
         name, rank, kind, active = _filter_args(person_filter)
-        rows = await self.fetch(q.ALL_PEOPLE_PAGE, name, rank, kind, active, after, first + 1)
+        rows = await self.fetch(
+            q.ALL_PEOPLE_PAGE,
+            name,
+            rank,
+            kind,
+            active,
+            after,
+            first + 1,
+            *_visible_args(person_filter),
+        )
         return cut([_person(r) for r in rows], first)
 
     async def people_count(self, person_filter: PersonFilter) -> int:
         """How many employees match, in the whole city."""
-        rows = await self.fetch(q.ALL_PEOPLE_COUNT, *_filter_args(person_filter))
+        rows = await self.fetch(
+            q.ALL_PEOPLE_COUNT, *_filter_args(person_filter), *_visible_args(person_filter)
+        )
         return int(rows[0]["total"])
 
     async def people_pages(
@@ -200,7 +223,16 @@ class EkinConnector(Source):
         grp, units, keys = _scope_arrays(groups)
         name, rank, kind, active = _filter_args(person_filter)
         rows = await self.fetch(
-            q.PEOPLE_PAGE, grp, units, name, rank, kind, active, after, first + 1
+            q.PEOPLE_PAGE,
+            grp,
+            units,
+            name,
+            rank,
+            kind,
+            active,
+            after,
+            first + 1,
+            *_visible_args(person_filter),
         )
         found: dict[int, list[Person]] = {}
         for row in rows:
@@ -212,7 +244,13 @@ class EkinConnector(Source):
     ) -> dict[K, int]:
         """How many employees match, per group of units."""
         grp, units, keys = _scope_arrays(groups)
-        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, *_filter_args(person_filter))
+        rows = await self.fetch(
+            q.PEOPLE_COUNT,
+            grp,
+            units,
+            *_filter_args(person_filter),
+            *_visible_args(person_filter),
+        )
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
 

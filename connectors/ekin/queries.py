@@ -47,7 +47,9 @@ order by j.id_atasan, p.nip
 """
 
 # $1 group keys, $2 unit ids (parallel arrays), $3 name, $4 rank, $5 type, $6 active,
-# $7 nip after which to start, $8 rows per group.
+# $7 nip after which to start, $8 rows per group; $9-$11 the visible units, positions
+# and NIPs (all null: everybody is visible). The other employee lists take the same
+# visibility parameters last.
 PEOPLE_PAGE = f"""
 select grp, {PERSON_COLUMNS.replace("p.", "t.")}
 from (
@@ -59,6 +61,8 @@ from (
       and ($5::text is null or p.status_kepegawaian = $5)
       and ($6::bool is null or p.aktif = $6)
       and ($7::text is null or p.nip > $7)
+      and ($9::int[] is null or p.id_skpd = any($9::int[]) or p.id_jabatan = any($10::int[])
+           or p.nip = any($11::text[]))
 ) t
 where rn <= $8
 order by grp, nip
@@ -72,6 +76,8 @@ where ($3::text is null or strpos(lower(p.nama), lower($3)) > 0)
   and ($4::text is null or p.golongan = $4)
   and ($5::text is null or p.status_kepegawaian = $5)
   and ($6::bool is null or p.aktif = $6)
+  and ($7::int[] is null or p.id_skpd = any($7::int[]) or p.id_jabatan = any($8::int[])
+       or p.nip = any($9::text[]))
 group by s.grp
 """
 
@@ -83,6 +89,8 @@ where ($1::text is null or strpos(lower(p.nama), lower($1)) > 0)
   and ($3::text is null or p.status_kepegawaian = $3)
   and ($4::bool is null or p.aktif = $4)
   and ($5::text is null or p.nip > $5)
+  and ($7::int[] is null or p.id_skpd = any($7::int[]) or p.id_jabatan = any($8::int[])
+       or p.nip = any($9::text[]))
 order by p.nip
 limit $6
 """
@@ -94,6 +102,19 @@ where ($1::text is null or strpos(lower(p.nama), lower($1)) > 0)
   and ($2::text is null or p.golongan = $2)
   and ($3::text is null or p.status_kepegawaian = $3)
   and ($4::bool is null or p.aktif = $4)
+  and ($5::int[] is null or p.id_skpd = any($5::int[]) or p.id_jabatan = any($6::int[])
+       or p.nip = any($7::text[]))
+"""
+
+# Every position below an employee's, down the id_atasan chain (`union` stops cycles).
+POSITIONS_BELOW = """
+with recursive below as (
+    select j.id from jabatan j
+    where j.id_atasan = (select id_jabatan from pegawai where nip = $1)
+  union
+    select j.id from jabatan j join below b on j.id_atasan = b.id
+)
+select id from below
 """
 
 # $1 nips, $2 from (inclusive), $3 to (exclusive), $4 approve state filter applies,

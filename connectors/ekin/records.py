@@ -89,6 +89,16 @@ class UnitsPerformance:
 
 
 @dataclass(frozen=True, slots=True)
+class VisibleRows:
+    """The employees a caller may list: those of these units, holding these positions, or
+    with these NIPs. The gateway's access policy decides; the SQL applies it."""
+
+    unit_ids: tuple[int, ...] = ()
+    position_ids: tuple[int, ...] = ()
+    nips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PersonFilter:
     """Narrows an employee list; None means no condition."""
 
@@ -96,3 +106,4 @@ class PersonFilter:
     rank: str | None = None
     employment_type: EmploymentType | None = None
     active: bool | None = None
+    visible: VisibleRows | None = None

@@ -1,16 +1,107 @@
-"""The GraphQL schema, one module per domain; `build_schema` assembles it."""
+"""The GraphQL schema, one module per domain; `build_schema` assembles it with the access
+guard and the query-safety extensions."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.schema.config import StrawberryConfig
+import logging
+from collections.abc import Callable
+from functools import partial
 
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from connectors.source import SourceUnavailable, TimeBudgetExceeded
+from gateway.access.audit import AuditLog
+from gateway.access.guard import guard_schema
+from gateway.access.limits import QueryLimitsExtension
+from gateway.errors import GatewayError
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
+from gateway.settings import AccessSettings
+
+log = logging.getLogger("smartgate")
+
+EXPECTED_ERRORS = (GatewayError, SourceUnavailable, TimeBudgetExceeded)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALARS))
+def is_unexpected(error: GraphQLError) -> bool:
+    """A resolver crash, as opposed to a refusal, bad input or an unavailable source.
+    Errors without an original error are the client's (syntax, validation)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, EXPECTED_ERRORS)
+
+
+def _request_id(execution_context: ExecutionContext | None) -> str | None:
+    context = execution_context.context if execution_context else None
+    return getattr(context, "request_id", None)
+
+
+class GatewaySchema(strawberry.Schema):
+    """Logs crashes with their traceback and request id; expected errors at debug."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        request_id = _request_id(execution_context)
+        for error in errors:
+            if is_unexpected(error):
+                log.error(
+                    "event=resolver_error request_id=%s path=%s",
+                    request_id,
+                    error.path,
+                    exc_info=error.original_error,
+                )
+            else:
+                log.debug("event=graphql_error request_id=%s error=%r", request_id, error.message)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """In production a crash reaches the client as a request id, never as its message."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = _request_id(self.execution_context)
+        return GraphQLError(
+            f"internal error; quote request id {request_id} to the operators",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+
+def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
+    settings = access or AccessSettings()
+    # Classes or factories, never shared instances: strawberry makes one per request.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        partial(ParserCache, maxsize=256),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        QueryLimitsExtension,
+        AuditLog,
+    ]
+    if settings.production:
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
+    schema = GatewaySchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            disable_field_suggestions=settings.production,
+            batching_config={"max_operations": settings.max_batch},
+        ),
+    )
+    guard_schema(schema._schema)
+    return schema
 
 
 def print_schema() -> str:

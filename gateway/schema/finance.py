@@ -13,6 +13,7 @@ from connectors.sppspm.records import Official, PaymentFilter, PaymentScope
 from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
+from gateway.access.policy import FinanceAction, PaymentSubject
 from gateway.context import Info
 from gateway.joins import opd_key
 from gateway.resolvers import finance as resolve
@@ -150,6 +151,9 @@ class PaymentRequest:
             treasurer_nip=r.treasurer_nip,
         )
 
+    def access_subject(self) -> PaymentSubject:
+        return PaymentSubject(self.code, self.fiscal_year)
+
     @strawberry.field
     async def department(self, info: Info) -> DepartmentRef | None:
         record = await organisation_resolvers.department_by_key(
@@ -168,10 +172,30 @@ class PaymentRequest:
     async def treasurer(self, info: Info) -> EmployeeRef | None:
         return await people.employee_or_none(info, self.treasurer_nip)
 
+    @strawberry.field(description="What the caller may do with this request.")
+    async def viewer_can(self, info: Info) -> FinancePowers:
+        access, subject = info.context.access, self.access_subject()
+        return FinancePowers(
+            verify=await access.may(FinanceAction.VERIFY, subject),
+            issue_order=await access.may(FinanceAction.ISSUE_ORDER, subject),
+            issue_disbursement=await access.may(FinanceAction.ISSUE_DISBURSEMENT, subject),
+        )
+
     @strawberry.field
     async def history(self, info: Info) -> list[StatusChange]:
         records = await resolve.history(info.context, int(self.id))
         return [StatusChange.from_record(r) for r in records]
+
+
+@strawberry.type(
+    description="Which steps the caller's appointments in pejabat allow on a request, for its"
+    " department and fiscal year. The request's status is not considered: the mutation checks"
+    " that the step is legal now."
+)
+class FinancePowers:
+    verify: bool = strawberry.field(description="As PPK_SKPD of the department.")
+    issue_order: bool = strawberry.field(description="As PA of the department.")
+    issue_disbursement: bool = strawberry.field(description="As KUASA_BUD.")
 
 
 @strawberry.type(description="An appointment in sppspm's pejabat for one fiscal year.")

@@ -10,6 +10,7 @@ from connectors.ekin.records import Unit
 from connectors.sppspm.records import BudgetLine as BudgetLineRecord
 from connectors.sppspm.records import FinanceUnit
 from gateway import cursors
+from gateway.access.policy import DepartmentSubject
 from gateway.context import Info
 from gateway.joins import DepartmentKey
 from gateway.resolvers import finance as finance_resolvers
@@ -48,6 +49,9 @@ class Department:
     def key(self) -> DepartmentKey:
         return (self.fiscal_year, self.code)
 
+    def access_subject(self) -> DepartmentSubject:
+        return DepartmentSubject(self.code, self.fiscal_year)
+
     @strawberry.field(description="e-kin units mapped to this department by the crosswalk.")
     async def units(self, info: Info) -> list[WorkUnit] | None:
         units = await resolve.department_units(info.context, self.key)
@@ -66,7 +70,7 @@ class Department:
             return empty_connection()
         ctx = info.context
         scope = people_resolvers.unit_scope(ctx.crosswalk.units_of(*self.key), f.unit_id)
-        person_filter = f.person_filter()
+        person_filter = f.person_filter(await ctx.access.people_rows())
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
             page.items,
@@ -88,7 +92,7 @@ class Department:
         after: str | None = None,
         filter: PaymentRequestFilterRef | None = None,
         order_by: enums.PaymentRequestOrder = enums.PaymentRequestOrder.REQUESTED_AT_DESC,
-    ) -> Connection[PaymentRequestRef]:
+    ) -> Connection[PaymentRequestRef] | None:
         f = filter or finance.PaymentRequestFilter()
         if f.department_code is not None and f.department_code != self.code:
             return empty_connection()

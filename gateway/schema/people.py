@@ -8,9 +8,10 @@ from typing import Annotated
 import strawberry
 
 from connectors.ekin.records import Activity as ActivityRecord
-from connectors.ekin.records import Person, PersonFilter
+from connectors.ekin.records import Person, PersonFilter, VisibleRows
 from connectors.ekin.records import Position as PositionRecord
 from gateway import cursors
+from gateway.access.policy import EmployeeSubject
 from gateway.context import Info
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
@@ -36,9 +37,10 @@ class EmployeeFilter:
     employment_type: enums.EmploymentType | None = None
     active: bool | None = None
 
-    def person_filter(self) -> PersonFilter:
+    def person_filter(self, visible: VisibleRows | None) -> PersonFilter:
+        """The filter as the connector takes it, with the caller's row rule."""
         name = self.name_contains.strip() if self.name_contains else None
-        return PersonFilter(name or None, self.rank, self.employment_type, self.active)
+        return PersonFilter(name or None, self.rank, self.employment_type, self.active, visible)
 
     def scope_excludes(self, department_code: str) -> bool:
         """Inside a department, a filter naming another department matches nobody."""
@@ -53,13 +55,16 @@ def cursor_of(person: Person) -> str:
 class Employee:
     nip: Nip
     name: str = strawberry.field(description='With titles: "Dr. Budi Santoso, S.Kom., M.T."')
-    gender: enums.Gender
-    birth_date: date
+    gender: enums.Gender | None = strawberry.field(description="Personal: see access rules.")
+    birth_date: date | None = strawberry.field(description="Personal: see access rules.")
     employment_type: enums.EmploymentType
     rank: str | None
     active: bool
     unit_id: strawberry.Private[int]
     position_id: strawberry.Private[int]
+
+    def access_subject(self) -> EmployeeSubject:
+        return EmployeeSubject(self.nip, self.unit_id, self.position_id)
 
     @classmethod
     def from_record(cls, person: Person) -> Employee:
@@ -111,9 +116,9 @@ class Employee:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
         status: enums.ActivityStatus | None = None,
-    ) -> list[Activity]:
+    ) -> list[Activity] | None:
         records = await resolve.activities(info.context, self.nip, from_, to, status)
-        return [Activity.from_record(r) for r in records]
+        return [Activity.from_record(r, self.access_subject()) for r in records]
 
     @strawberry.field
     async def performance(self, info: Info, period: Period) -> MonthlyPerformanceRef | None:
@@ -150,7 +155,7 @@ class Activity:
     kind: enums.ActivityKind
     starts_at: datetime
     ends_at: datetime
-    description: str
+    description: str | None
     output: str | None
     volume: int | None
     minutes: int
@@ -159,9 +164,14 @@ class Activity:
     reviewed_at: datetime | None
     nip: strawberry.Private[str]
     reviewer_nip: strawberry.Private[str | None]
+    owner: strawberry.Private[EmployeeSubject]
+
+    def access_subject(self) -> EmployeeSubject:
+        """An activity is seen with its owner's record."""
+        return self.owner
 
     @classmethod
-    def from_record(cls, activity: ActivityRecord) -> Activity:
+    def from_record(cls, activity: ActivityRecord, owner: EmployeeSubject) -> Activity:
         return cls(
             id=strawberry.ID(str(activity.id)),
             kind=activity.kind,
@@ -176,6 +186,7 @@ class Activity:
             reviewed_at=activity.reviewed_at,
             nip=activity.nip,
             reviewer_nip=activity.reviewed_by,
+            owner=owner,
         )
 
     @strawberry.field

@@ -69,7 +69,7 @@ class Allowance:
         return await people.employee_or_none(info, self.nip)
 
     @strawberry.field(description="Requests carrying TPP lines for this employee and month.")
-    async def payment_requests(self, info: Info) -> list[PaymentRequestRef]:
+    async def payment_requests(self, info: Info) -> list[PaymentRequestRef] | None:
         records = await finance_resolvers.payment_requests_by_id(
             info.context, list(self.request_ids)
         )

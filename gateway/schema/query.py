@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway import cursors
+from gateway.access.policy import Topic
 from gateway.context import Info
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
@@ -18,12 +19,11 @@ from gateway.schema.scalars import Nip, Period
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The caller, from the token's sub (null when anonymous).")
+    @strawberry.field(
+        description="The caller, from the token's sub (null when the sub is not an NIP)."
+    )
     async def me(self, info: Info) -> people.Employee | None:
-        sub = info.context.caller.sub
-        if sub is None or not (len(sub) == 18 and sub.isdigit()):
-            return None
-        return await people.employee_or_none(info, sub)
+        return await people.employee_or_none(info, info.context.caller.nip)
 
     @strawberry.field(description="A department; fiscalYear defaults to the current year.")
     async def department(
@@ -53,8 +53,9 @@ class Query:
     ) -> Connection[people.Employee]:
         ctx = info.context
         f = filter or people.EmployeeFilter()
-        scope = people_resolvers.top_level_scope(ctx, f.department_code, f.unit_id)
-        person_filter = f.person_filter()
+        code = ctx.access.department_scope(Topic.PEOPLE, f.department_code, "filter.departmentCode")
+        scope = people_resolvers.top_level_scope(ctx, code, f.unit_id)
+        person_filter = f.person_filter(await ctx.access.people_rows())
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
             page.items,
@@ -79,7 +80,10 @@ class Query:
         order_by: enums.PaymentRequestOrder = enums.PaymentRequestOrder.REQUESTED_AT_DESC,
     ) -> Connection[finance.PaymentRequest]:
         f = filter or finance.PaymentRequestFilter()
-        scope = finance_resolvers.scope_of(f.department_code, None)
+        code = info.context.access.department_scope(
+            Topic.PAYMENTS, f.department_code, "filter.departmentCode"
+        )
+        scope = finance_resolvers.scope_of(code, None)
         return await finance.request_connection(info, scope, f, order_by, first, after)
 
     @strawberry.field(description="Allowance reconciliation of a month, by NIP.")
@@ -92,8 +96,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[performance.Allowance]:
+        ctx = info.context
+        code = ctx.access.department_scope(Topic.PAYMENTS, department_code, "departmentCode")
         page, total = await performance_resolvers.allowances(
-            info.context, period, department_code, status.value if status else None, first, after
+            ctx, period, code, status.value if status else None, first, after
         )
 
         async def count() -> int:

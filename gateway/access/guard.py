@@ -1,0 +1,101 @@
+"""Puts the policy in front of every field: applied once to the built schema.
+
+Each field whose topic differs from its type's, and each field that hands out people,
+departments or payment requests, gets a wrapper around its resolver. The wrapper refuses
+a topic the caller does not read (null and FORBIDDEN at the field's path, the rest of
+the response is served), drops or refuses objects the caller may not see, and notes
+reads of personal fields for the audit log. Lists narrowed by row rules are narrowed in
+SQL by the resolvers (`Access.people_rows`, `Access.department_scope`) so that
+pagination and totals stay right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    default_field_resolver,
+    get_named_type,
+)
+
+from gateway.access.policy import PERSONAL_TOPICS, Access, EmployeeSubject, Subject, Topic
+from gateway.access.rules import FIELD_TOPICS, SUBJECT_TYPES, TYPE_TOPICS, is_structural
+from gateway.errors import Forbidden
+
+Resolver = Callable[..., Any]
+
+
+class AccessRuleMissing(RuntimeError):
+    """A type of the schema has no topic: the schema refuses to build."""
+
+
+def subject_of(source: Any) -> Subject | None:
+    """The policy subject of a schema object (None for the root)."""
+    method = getattr(source, "access_subject", None)
+    return method() if method is not None else None
+
+
+def guard_schema(schema: GraphQLSchema) -> None:
+    """Wrap the resolvers that need a check; refuse to build when a type has no rule."""
+    for type_name, graphql_type in schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType) or is_structural(type_name):
+            continue
+        if type_name not in TYPE_TOPICS:
+            raise AccessRuleMissing(f"type {type_name} has no access topic in rules.py")
+        for field_name, field in graphql_type.fields.items():
+            _guard_field(type_name, field_name, field)
+
+
+def _guard_field(type_name: str, field_name: str, field: GraphQLField) -> None:
+    name = f"{type_name}.{field_name}"
+    topic = FIELD_TOPICS.get(name)
+    if type_name == "Query" and topic is None:
+        raise AccessRuleMissing(f"root field {name} has no access topic in rules.py")
+    hands_out = get_named_type(field.type).name in SUBJECT_TYPES
+    if topic is None and not hands_out:
+        return
+    field.resolve = _wrap(field.resolve or default_field_resolver, name, topic, hands_out)
+
+
+def _wrap(resolve: Resolver, name: str, topic: Topic | None, hands_out: bool) -> Resolver:
+    def guarded(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        access: Access = info.context.access
+        if topic is not None:
+            _check_topic(access, info, name, topic, source)
+        result = resolve(source, info, **kwargs)
+        if hands_out:
+            return _admit(access, name, result)
+        return result
+
+    return guarded
+
+
+def _check_topic(
+    access: Access, info: GraphQLResolveInfo, name: str, topic: Topic, source: Any
+) -> None:
+    subject = subject_of(source)
+    if not access.permits(topic, subject):
+        access.require(topic, name)  # anonymous, or no role reads the topic at all
+        raise Forbidden(f"{name}: not readable by this caller", topic=topic)
+    if topic in PERSONAL_TOPICS and isinstance(subject, EmployeeSubject):
+        info.context.audit.personal_read(name, subject.nip)
+
+
+async def _admit(access: Access, name: str, result: Any) -> Any:
+    value = await result if isawaitable(result) else result
+    if isinstance(value, list):
+        return [item for item in value if await _sees(access, item)]
+    if value is not None and not await _sees(access, value):
+        raise Forbidden(f"{name}: not visible to this caller")
+    return value
+
+
+async def _sees(access: Access, item: Any) -> bool:
+    subject = subject_of(item)
+    return subject is None or await access.admits(subject)

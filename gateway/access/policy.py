@@ -1,0 +1,286 @@
+"""The access policy: what each role may read, and which rows and objects it may see.
+
+The contract's "Who may do what" table, written once. Every field of the schema belongs
+to a topic (see `gateway.access.rules`); a role reads a topic within its scope:
+
+| role        | topics                                              | scope                     |
+|-------------|-----------------------------------------------------|---------------------------|
+| STAFF       | directory, people, personal, activities, activity   | own record and everyone   |
+|             | text, performance                                   | below in the position     |
+|             |                                                     | chain; all departments    |
+| DEPT_SYSTEM | all but data quality                                | its own department        |
+| FINANCE     | directory, people, performance, payments, data      | everything                |
+|             | quality                                             |                           |
+| ANALYST     | all but personal and activity text                  | everything                |
+| ADMIN       | all                                                 | everything                |
+
+Anonymous callers read health only. A caller with several roles gets the union: a
+field is readable when one of its roles reads the topic and sees the object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from connectors.domain import FinanceRoleKind
+from connectors.ekin.records import VisibleRows
+from connectors.sppspm.records import Official
+from gateway.access.caller import Caller, Role
+from gateway.crosswalk import Crosswalk, department_code_of
+from gateway.errors import Forbidden, Unauthenticated
+
+
+class Topic(StrEnum):
+    HEALTH = "health"
+    DIRECTORY = "directory"  # departments, units, budgets
+    PEOPLE = "people"  # who works where: name, position, unit, appointments
+    PERSONAL = "personal"  # birth date, gender
+    ACTIVITIES = "activities"  # daily activities: times, kinds, minutes, review state
+    ACTIVITY_TEXT = "activity text"  # what people wrote about their day
+    PERFORMANCE = "performance"  # one person's monthly score and allowance
+    PAYMENTS = "payments"  # payment requests, orders, disbursements, reconciliations
+    AGGREGATES = "aggregates"  # department performance, service levels
+    DATA_QUALITY = "data quality"  # what could not be joined
+
+
+PERSONAL_TOPICS = frozenset({Topic.PERSONAL, Topic.ACTIVITY_TEXT})
+"""Reads of these topics are written to the audit log."""
+
+_ALL = frozenset(Topic)
+ROLE_TOPICS: dict[Role, frozenset[Topic]] = {
+    Role.STAFF: frozenset(
+        {
+            Topic.HEALTH,
+            Topic.DIRECTORY,
+            Topic.PEOPLE,
+            Topic.PERSONAL,
+            Topic.ACTIVITIES,
+            Topic.ACTIVITY_TEXT,
+            Topic.PERFORMANCE,
+        }
+    ),
+    Role.DEPT_SYSTEM: _ALL - {Topic.DATA_QUALITY},
+    Role.FINANCE: frozenset(
+        {
+            Topic.HEALTH,
+            Topic.DIRECTORY,
+            Topic.PEOPLE,
+            Topic.PERFORMANCE,
+            Topic.PAYMENTS,
+            Topic.DATA_QUALITY,
+        }
+    ),
+    Role.ANALYST: _ALL - PERSONAL_TOPICS,
+    Role.ADMIN: _ALL,
+}
+ANONYMOUS_TOPICS = frozenset({Topic.HEALTH})
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeSubject:
+    nip: str
+    unit_id: int
+    position_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentSubject:
+    code: str  # OPD-level or sub-unit finance code
+    fiscal_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSubject:
+    code: str  # the request's (possibly sub-unit) finance code
+    fiscal_year: int
+
+
+Subject = EmployeeSubject | DepartmentSubject | PaymentSubject
+
+SUBJECT_TOPIC: dict[type, Topic] = {
+    EmployeeSubject: Topic.PEOPLE,
+    DepartmentSubject: Topic.DIRECTORY,
+    PaymentSubject: Topic.PAYMENTS,
+}
+
+
+class FinanceAction(StrEnum):
+    """The steps only appointed officials take, and the appointment each needs."""
+
+    VERIFY = "verify"
+    ISSUE_ORDER = "issueOrder"
+    ISSUE_DISBURSEMENT = "issueDisbursement"
+
+
+APPOINTMENT_FOR: dict[FinanceAction, FinanceRoleKind] = {
+    FinanceAction.VERIFY: FinanceRoleKind.VERIFIER,  # PPK_SKPD of the department
+    FinanceAction.ISSUE_ORDER: FinanceRoleKind.BUDGET_USER,  # PA of the department
+    FinanceAction.ISSUE_DISBURSEMENT: FinanceRoleKind.TREASURY,  # KUASA_BUD, city-wide
+}
+
+
+PositionsBelowFetch = Callable[[str], Awaitable[frozenset[int]]]
+AppointmentsFetch = Callable[[str], Awaitable[list[Official]]]
+
+
+class PositionsBelow:
+    """The e-kin positions below a STAFF caller's, read once per request on first need."""
+
+    def __init__(self, fetch: PositionsBelowFetch) -> None:
+        self._fetch = fetch
+        self._task: asyncio.Future[frozenset[int]] | None = None
+        self.value: frozenset[int] | None = None
+
+    async def load(self, nip: str) -> frozenset[int]:
+        if self.value is None:
+            if self._task is None:
+                self._task = asyncio.ensure_future(self._fetch(nip))
+            self.value = await self._task
+        return self.value
+
+
+class Access:
+    """The policy applied to one request's caller."""
+
+    def __init__(
+        self,
+        caller: Caller,
+        crosswalk: Crosswalk,
+        fiscal_year: int,
+        positions_below: PositionsBelowFetch,
+        appointments: AppointmentsFetch,
+    ) -> None:
+        self.caller = caller
+        self._crosswalk = crosswalk
+        self._fiscal_year = fiscal_year
+        self._below = PositionsBelow(positions_below)
+        self._appointments = appointments
+        self._department = (
+            department_code_of(caller.department)
+            if caller.department and caller.has(Role.DEPT_SYSTEM)
+            else None
+        )
+
+    # -- topics and objects ----------------------------------------------------------
+
+    def reads(self, topic: Topic) -> bool:
+        """Whether any of the caller's roles reads this topic somewhere."""
+        if topic in ANONYMOUS_TOPICS:
+            return True
+        return any(topic in ROLE_TOPICS[role] for role in self.caller.roles)
+
+    def require(self, topic: Topic, what: str) -> None:
+        """Refuse `what` unless some role reads the topic; anonymous callers are told to
+        authenticate, known callers that they lack the role."""
+        if self.reads(topic):
+            return
+        if self.caller.anonymous:
+            raise Unauthenticated(f"{what} needs a bearer token; anonymous callers read health")
+        roles = ", ".join(sorted(self.caller.roles))
+        raise Forbidden(f"{what}: {topic} data is not readable with roles {roles}", topic=topic)
+
+    def permits(self, topic: Topic, subject: Subject | None) -> bool:
+        """Whether a role that reads `topic` also sees `subject` (sync: a STAFF scope must
+        have been loaded by `admits`, which every object passes before its fields)."""
+        if subject is None:
+            return self.reads(topic)
+        return any(
+            topic in ROLE_TOPICS[role] and self._sees(role, subject) for role in self.caller.roles
+        )
+
+    async def admits(self, subject: Subject) -> bool:
+        """Whether the caller may see this object at all."""
+        nip = self.caller.nip
+        if self.caller.has(Role.STAFF) and nip is not None:
+            await self._below.load(nip)
+        return self.permits(SUBJECT_TOPIC[type(subject)], subject)
+
+    def _sees(self, role: Role, subject: Subject) -> bool:
+        if role in (Role.ADMIN, Role.ANALYST, Role.FINANCE):
+            return True
+        if role is Role.STAFF:
+            return self._staff_sees(subject)
+        return self._department_sees(subject)
+
+    def _staff_sees(self, subject: Subject) -> bool:
+        if isinstance(subject, DepartmentSubject):
+            return True
+        if isinstance(subject, EmployeeSubject):
+            below = self._below.value or frozenset()
+            return subject.nip == self.caller.nip or subject.position_id in below
+        return False
+
+    def _department_sees(self, subject: Subject) -> bool:
+        if self._department is None:
+            return False
+        if isinstance(subject, EmployeeSubject):
+            return subject.unit_id in self._department_units
+        return department_code_of(subject.code) == self._department
+
+    @cached_property
+    def _department_units(self) -> frozenset[int]:
+        assert self._department is not None
+        return frozenset(self._crosswalk.units_of(self._fiscal_year, self._department))
+
+    # -- row rules, applied in SQL -------------------------------------------------
+
+    def _sees_everything(self, topic: Topic) -> bool:
+        return any(
+            topic in ROLE_TOPICS[role] and role in (Role.ADMIN, Role.ANALYST, Role.FINANCE)
+            for role in self.caller.roles
+        )
+
+    async def people_rows(self) -> VisibleRows | None:
+        """The employees a list may hold: None for everybody."""
+        if self._sees_everything(Topic.PEOPLE):
+            return None
+        units: frozenset[int] = frozenset()
+        positions: frozenset[int] = frozenset()
+        nips: list[str] = []
+        if self._department is not None:
+            units = self._department_units
+        nip = self.caller.nip
+        if self.caller.has(Role.STAFF) and nip is not None:
+            positions = await self._below.load(nip)
+            nips = [nip]
+        return VisibleRows(tuple(sorted(units)), tuple(sorted(positions)), tuple(nips))
+
+    def department_scope(self, topic: Topic, requested: str | None, argument: str) -> str | None:
+        """The department a list of `topic` is narrowed to. A department system is held to
+        its own department (naming another is refused); other callers get what they asked
+        for (None: the whole city), narrowed further by their row rules."""
+        own = self._department
+        if own is None or self._sees_everything(topic):
+            return requested
+        if requested is not None and department_code_of(requested) != own:
+            raise Forbidden(
+                f"{argument}: this token acts for department {own}, not {requested}",
+                argument=argument,
+            )
+        return requested or own
+
+    # -- finance powers --------------------------------------------------------------
+
+    async def may(self, action: FinanceAction, subject: PaymentSubject) -> bool:
+        """Whether the caller may take this step on a request of this department and year:
+        ADMIN, or FINANCE with the appointment in pejabat for that year."""
+        if self.caller.has(Role.ADMIN):
+            return True
+        nip = self.caller.nip
+        if not self.caller.has(Role.FINANCE) or nip is None:
+            return False
+        needed = APPOINTMENT_FOR[action]
+        department = department_code_of(subject.code)
+        return any(
+            official.fiscal_year == subject.fiscal_year
+            and official.role is needed
+            and (
+                needed is FinanceRoleKind.TREASURY
+                or department_code_of(official.code) == department
+            )
+            for official in await self._appointments(nip)
+        )

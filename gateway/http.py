@@ -1,0 +1,262 @@
+"""The GraphQL endpoint: authentication, rate limits, content types, trusted documents,
+body size and the per-request time budget, around strawberry's ASGI view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import ExecutionResult, GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.base import BaseSchema
+from strawberry.types.unset import UNSET, UnsetType
+
+from connectors.source import statement_deadline
+from gateway.access.caller import ANONYMOUS, Caller
+from gateway.access.tokens import TokenRefused
+from gateway.access.trusted import DocumentNotTrusted
+from gateway.context import RequestContext, Services, new_context
+
+log = logging.getLogger("smartgate")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_CONTENT_TYPES = ("application/json", "application/graphql", "application/graphql+json")
+
+
+class Refused(Exception):
+    """A request refused before GraphQL runs: answered as JSON with a GraphQL error."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self, request_id: str | None = None) -> Response:
+        extensions: dict[str, Any] = {"code": self.code}
+        if request_id:
+            extensions["requestId"] = request_id
+        body = {"errors": [{"message": self.message, "extensions": extensions}]}
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def authenticate(services: Services, authorization: str | None) -> Caller:
+    """The caller an Authorization header names: anonymous without one."""
+    if authorization is None or not authorization.strip():
+        return ANONYMOUS
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthenticated("the Authorization header must be 'Bearer <token>'")
+    if services.tokens is None:
+        raise _unauthenticated("this gateway has no token keys configured")
+    try:
+        return services.tokens.verify(token.strip())
+    except TokenRefused as exc:
+        raise _unauthenticated(exc.reason) from None
+
+
+def _unauthenticated(reason: str) -> Refused:
+    challenge = 'Bearer error="invalid_token", error_description="' + reason.replace('"', "'")
+    return Refused(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": challenge + '"'})
+
+
+def request_id_of(request: Request | WebSocket) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+class GatewayGraphQL(GraphQL[RequestContext, None]):
+    """strawberry's ASGI view with the gateway's context and front-door checks."""
+
+    def __init__(self, schema: BaseSchema, services: Services, **options: Any) -> None:
+        super().__init__(schema, **options)
+        self.services = services
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        except Refused as refused:
+            return refused.response(getattr(request.state, "request_id", None))
+        except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
+            own = Refused(exc.status_code, "BAD_REQUEST", exc.reason)
+            return own.response(getattr(request.state, "request_id", None))
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
+        services = self.services
+        request_id = request_id_of(request)
+        request.state.request_id = request_id
+        caller = ANONYMOUS
+        if isinstance(request, Request):
+            caller = authenticate(services, request.headers.get("authorization"))
+            self._take_rate_limit(services, caller, request)
+        return new_context(services, caller, request, request_id)
+
+    def _take_rate_limit(self, services: Services, caller: Caller, request: Request) -> None:
+        key = caller.sub or f"address:{request.client.host if request.client else 'unknown'}"
+        per_minute = services.settings.access.limits_of(frozenset(caller.roles)).requests_per_minute
+        wait = services.rate_limiter.take(key, per_minute)
+        if wait is not None:
+            retry = services.rate_limiter.retry_after_header(wait)
+            raise Refused(
+                429,
+                "RATE_LIMITED",
+                f"more than {per_minute} requests a minute; retry after {retry} s",
+                {"Retry-After": retry},
+            )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """A WebSocket authenticates in its connection_init payload:
+        `{"Authorization": "Bearer <token>"}`."""
+        params = getattr(context, "connection_params", None) or {}
+        header = params.get("Authorization") or params.get("authorization")
+        try:
+            caller = authenticate(context.services, header if isinstance(header, str) else None)
+        except Refused as refused:
+            raise ConnectionRejectionError(
+                {"code": refused.code, "reason": refused.message}
+            ) from None
+        fresh = new_context(context.services, caller, context.request, context.request_id)
+        context.caller, context.access = fresh.caller, fresh.access
+        return UNSET
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type = (request.content_type or "").split(";")[0].strip().lower()
+            if content_type not in _CONTENT_TYPES:
+                # Browsers send forms cross-site without asking; JSON they must ask for.
+                raise Refused(
+                    415,
+                    "UNSUPPORTED_CONTENT_TYPE",
+                    f"POST needs Content-Type application/json or application/graphql,"
+                    f" not {content_type or 'none'}",
+                )
+            if content_type == "application/graphql":
+                body = (await request.get_body()).decode("utf-8", "replace")
+                return GraphQLRequestData(
+                    query=body,
+                    variables=None,
+                    operation_name=request.query_params.get("operationName"),
+                    extensions=None,
+                    protocol="http",
+                )
+            self._check_batch(_json(await request.get_body()))
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            self._trust(item)
+        return data
+
+    def _check_batch(self, payload: Any) -> None:
+        if not isinstance(payload, list):
+            return
+        limit = self.schema.config.batching_config or {"max_operations": 1}
+        allowed = limit["max_operations"]
+        if len(payload) > allowed:
+            raise Refused(
+                400,
+                "BATCH_TOO_LARGE",
+                f"{len(payload)} operations in one request exceed the limit of {allowed}"
+                f" by {len(payload) - allowed}",
+            )
+
+    def _trust(self, item: GraphQLRequestData) -> None:
+        """With trusted documents on, an operation runs only as the allow-list has it."""
+        trusted = self.services.trusted_documents
+        if trusted is None:
+            return
+        try:
+            item.query = trusted.resolve({"query": item.query, "extensions": item.extensions})
+        except DocumentNotTrusted as exc:
+            raise Refused(400, "PERSISTED_QUERY_NOT_FOUND", exc.message) from None
+
+    async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        context: RequestContext = kwargs["context"]
+        request_data = kwargs["request_data"]
+        budget_ms = context.limits.time_budget_ms
+        loop = asyncio.get_running_loop()
+        token = statement_deadline.set(loop.time() + budget_ms / 1000)
+        try:
+            async with asyncio.timeout(budget_ms / 1000):
+                return await super().execute_operation(request, *args, **kwargs)
+        except TimeoutError:
+            error = GraphQLError(
+                f"the request ran out of its time budget of {budget_ms} ms",
+                extensions={"code": "TIME_BUDGET_EXCEEDED", "budgetMs": budget_ms},
+            )
+            if isinstance(request_data, list):
+                return [ExecutionResult(None, [error]) for _ in request_data]
+            return ExecutionResult(None, [error])
+        finally:
+            statement_deadline.reset(token)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise Refused(400, "BAD_REQUEST", "the request body is not JSON") from None
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuses a request body over `max_bytes` with 413 before reading
+    it all, whether or not it announces its length."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = Refused(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"the request body exceeds the limit of {self.max_bytes:,} bytes",
+        )
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await refused.response()(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await refused.response()(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -1,0 +1,373 @@
+"""Query limits: depth, aliases and cost are measured before validation, in linear time,
+and a query over a limit is refused with a message naming the limit and the excess."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import graphql
+import pytest
+import strawberry
+from graphql import GraphQLSchema
+from strawberry.schema.config import StrawberryConfig
+
+from gateway.access.limits import (
+    QueryLimits,
+    QueryLimitsExtension,
+    QueryShape,
+    check,
+    measure,
+)
+from gateway.schema import build_schema
+from gateway.schema.query import Query
+from gateway.schema.scalars import SCALARS
+
+LIMITS = QueryLimits(max_depth=12, max_aliases=50, max_cost=50_000)
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema()._schema
+
+
+def shape_of(
+    schema: GraphQLSchema,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> QueryShape:
+    return measure(schema, graphql.parse(query), operation_name, variables)
+
+
+def nested_supervisors(depth: int) -> str:
+    """`employee { supervisor { ... { name } } }` with `depth` levels of fields."""
+    inner = depth - 2
+    return '{ employee(nip: "1") { ' + "supervisor { " * inner + "name" + " }" * inner + " } }"
+
+
+def aliases(count: int) -> str:
+    return "{ " + " ".join(f"a{i}: __typename" for i in range(count)) + " }"
+
+
+# Cost: hand-checked numbers.
+
+
+def test_cost_of_a_connection_with_a_nested_list_is_first_times_each_level(
+    schema: GraphQLSchema,
+) -> None:
+    shape = shape_of(
+        schema, "{ employees(first: 100) { edges { node { subordinates { name } } } } }"
+    )
+    # employees 100 + edges 100 + node 100 + subordinates 100 * 10
+    assert shape == QueryShape(depth=5, aliases=0, cost=1_300)
+
+
+def test_cost_counts_object_fields_only_and_uses_the_list_table(schema: GraphQLSchema) -> None:
+    query = """{
+      departments { name budget { ceiling } units { name parent { name } } }
+      me { name position { grade } activities(from: "2024-01-01", to: "2024-01-31") { minutes } }
+      sources { name }
+    }"""
+    # departments 60, budget 60, units 60*10, parent 600; me 1, position 1, activities 40;
+    # sources 2
+    assert shape_of(schema, query).cost == 60 + 60 + 600 + 600 + 1 + 1 + 40 + 2
+
+
+def test_a_connection_without_first_counts_the_default_page_of_fifty(
+    schema: GraphQLSchema,
+) -> None:
+    query = '{ department(code: "X") { budget { lines { edges { node { id } } } } } }'
+    # department 1, budget 1, lines 50, edges 50, node 50
+    assert shape_of(schema, query).cost == 1 + 1 + 50 + 50 + 50
+
+
+def test_a_list_missing_from_the_table_counts_twenty() -> None:
+    other = graphql.build_schema("type Query { things: [Thing!]! } type Thing { id: ID }")
+    assert shape_of(other, "{ things { id } }").cost == 20
+
+
+def test_first_beyond_500_is_counted_as_500_through_three_nested_connections(
+    schema: GraphQLSchema,
+) -> None:
+    query = """{ employees(first: 100000) { edges { node { department {
+        employees(first: 100000) { edges { node { department {
+          paymentRequests(first: 100000) { edges { node { number } } } } } } } } } } } }"""
+    shape = shape_of(schema, query)
+    # employees, edges, node, department at 500; the same at 500^2; paymentRequests,
+    # edges, node at 500^3
+    assert shape.cost == 4 * 500 + 4 * 500**2 + 3 * 500**3 == 376_002_000
+    assert shape.depth == 12
+    error = check(shape, LIMITS, "ANALYST")
+    assert error is not None
+    assert error.message == (
+        "query cost 376,002,000 exceeds the ANALYST limit of 50,000 by 375,952,000 "
+        "(cost multiplies list sizes: lower `first` or select fewer nested lists)"
+    )
+    assert error.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "cost",
+        "allowed": 50_000,
+        "actual": 376_002_000,
+    }
+
+
+CONNECTION_BY_VARIABLE = "query ($n: Int) { employees(first: $n) { edges { node { name } } } }"
+
+
+@pytest.mark.parametrize(
+    ("variables", "cost"),
+    [
+        ({"n": 7}, 3 * 7),
+        ({"n": 100000}, 3 * 500),
+        ({"n": -5}, 0),
+        ({"n": None}, 3 * 50),
+        ({}, 3 * 50),
+        (None, 3 * 50),
+    ],
+)
+def test_first_given_by_a_variable_is_honoured(
+    schema: GraphQLSchema, variables: dict[str, Any] | None, cost: int
+) -> None:
+    assert shape_of(schema, CONNECTION_BY_VARIABLE, variables).cost == cost
+
+
+def test_a_variables_default_stands_in_when_the_request_omits_it(schema: GraphQLSchema) -> None:
+    query = "query ($n: Int = 30) { employees(first: $n) { edges { node { name } } } }"
+    assert shape_of(schema, query).cost == 3 * 30
+    assert shape_of(schema, query, {"n": 2}).cost == 3 * 2
+
+
+def test_a_negative_or_missing_first_literal_counts_zero_or_fifty(schema: GraphQLSchema) -> None:
+    assert shape_of(schema, "{ employees(first: -1) { totalCount } }").cost == 0
+    assert shape_of(schema, "{ employees(first: null) { totalCount } }").cost == 50
+    assert shape_of(schema, "{ employees { totalCount } }").cost == 50
+
+
+def test_fields_of_a_fragment_are_looked_up_on_its_type_condition(schema: GraphQLSchema) -> None:
+    query = """
+      { employees(first: 10) { edges { node { ...People } } } }
+      fragment People on Employee { subordinates { ... on Employee { financeRoles { role } } } }
+    """
+    # employees 10, edges 10, node 10, subordinates 10*10, financeRoles 100*4
+    assert shape_of(schema, query).cost == 10 + 10 + 10 + 100 + 400
+
+
+def test_unknown_fields_add_depth_and_aliases_but_no_cost(schema: GraphQLSchema) -> None:
+    shape = shape_of(schema, "{ nothing { x: deeper { deepest } } me { name } }")
+    assert shape == QueryShape(depth=3, aliases=1, cost=1)
+
+
+def test_an_unknown_operation_name_measures_as_nothing(schema: GraphQLSchema) -> None:
+    shape = shape_of(schema, "query A { me { name } }", operation_name="B")
+    assert shape == QueryShape(0, 0, 0)
+
+
+def test_the_named_operation_is_measured_else_the_first(schema: GraphQLSchema) -> None:
+    query = "query A { me { name } } query B { departments { name } }"
+    assert shape_of(schema, query).cost == 1
+    assert shape_of(schema, query, operation_name="B").cost == 60
+
+
+def test_typename_and_introspection_add_no_depth_or_cost(schema: GraphQLSchema) -> None:
+    shape = shape_of(schema, graphql.get_introspection_query())
+    assert shape == QueryShape(0, 0, 0)
+    assert shape_of(schema, "{ me { __typename } }") == QueryShape(1, 0, 1)
+
+
+# Depth and aliases.
+
+
+def test_a_query_fifty_deep_is_refused_with_its_actual_depth(schema: GraphQLSchema) -> None:
+    shape = shape_of(schema, nested_supervisors(50))
+    assert shape.depth == 50
+    error = check(shape, LIMITS, "STAFF")
+    assert error is not None
+    assert error.message == "query depth 50 exceeds the limit of 12 by 38"
+    assert error.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "depth",
+        "allowed": 12,
+        "actual": 50,
+    }
+
+
+def test_a_thousand_aliases_are_refused(schema: GraphQLSchema) -> None:
+    shape = shape_of(schema, aliases(1000))
+    assert shape == QueryShape(depth=0, aliases=1000, cost=0)
+    error = check(shape, LIMITS, "STAFF")
+    assert error is not None
+    assert error.message == "1,000 aliases exceed the limit of 50 by 950"
+    assert error.extensions is not None
+    assert error.extensions["limit"] == "aliases"
+
+
+def test_aliases_behind_a_fragment_count_once_per_spread(schema: GraphQLSchema) -> None:
+    ten = " ".join(f"n{i}: name" for i in range(10))
+    query = f"""
+      {{ me {{ ...Names boss: supervisor {{ ...Names }} subordinates {{ ...Names }} }} }}
+      fragment Names on Employee {{ {ten} }}
+    """
+    assert shape_of(schema, query).aliases == 3 * 10 + 1
+
+
+def test_depth_is_checked_before_aliases_and_aliases_before_cost(schema: GraphQLSchema) -> None:
+    everything = QueryShape(depth=13, aliases=51, cost=50_001)
+    for shape, limit in [
+        (everything, "depth"),
+        (QueryShape(12, 51, 50_001), "aliases"),
+        (QueryShape(12, 50, 50_001), "cost"),
+    ]:
+        error = check(shape, LIMITS, "STAFF")
+        assert error is not None and error.extensions is not None
+        assert error.extensions["limit"] == limit
+
+
+def test_a_normal_query_is_within_limits(schema: GraphQLSchema) -> None:
+    query = """query Mine($period: Period!) {
+      me { name unit { name } department { code name }
+           performance(period: $period) { score } allowance(period: $period) { paid status } }
+      employees(first: 20, filter: { nameContains: "budi" }) {
+        totalCount edges { cursor node { nip name position { name grade } } } }
+    }"""
+    shape = shape_of(schema, query, {"period": "2024-05"})
+    assert shape == QueryShape(depth=5, aliases=0, cost=1 + 1 + 1 + 1 + 1 + 20 * 4)
+    assert check(shape, LIMITS, "STAFF") is None
+
+
+def test_a_query_exactly_at_every_limit_passes() -> None:
+    assert check(QueryShape(12, 50, 50_000), LIMITS, "STAFF") is None
+
+
+# Hostile documents are measured in linear time.
+
+
+def fragment_bomb(levels: int) -> str:
+    """F0 spreads F1 twice, F1 spreads F2 twice, ...; each fragment adds one aliased list."""
+    fragments = [
+        f"fragment F{i} on Employee {{ x{i}: subordinates {{ name }} ...F{i + 1} ...F{i + 1} }}"
+        for i in range(levels)
+    ]
+    fragments.append(f"fragment F{levels} on Employee {{ x{levels}: subordinates {{ name }} }}")
+    return "{ me { ...F0 } }\n" + "\n".join(fragments)
+
+
+def test_a_fragment_bomb_is_measured_quickly_with_its_exponential_counts(
+    schema: GraphQLSchema,
+) -> None:
+    document = graphql.parse(fragment_bomb(40))
+    started = time.perf_counter()
+    shape = measure(schema, document, None, None)
+    elapsed = time.perf_counter() - started
+    # F40 holds one aliased `subordinates` (cost 10); each Fi adds one and twice F(i+1),
+    # so F0 expands to 2^41 - 1 of them; `me` costs 1 on top.
+    expansions = 2**41 - 1
+    assert shape == QueryShape(depth=3, aliases=expansions, cost=1 + 10 * expansions)
+    assert elapsed < 0.5
+    error = check(shape, LIMITS, "STAFF")
+    assert error is not None
+    assert error.message == (
+        "2,199,023,255,551 aliases exceed the limit of 50 by 2,199,023,255,501"
+    )
+
+
+def test_a_cyclic_fragment_contributes_nothing_past_the_cycle(schema: GraphQLSchema) -> None:
+    query = """
+      { me { ...A } }
+      fragment A on Employee { name boss: supervisor { ...B } }
+      fragment B on Employee { name subordinates { ...A } }
+    """
+    # me 1 + supervisor 1 + subordinates 10; the inner spread of A adds nothing
+    assert shape_of(schema, query) == QueryShape(depth=3, aliases=1, cost=12)
+    assert shape_of(schema, "{ me { ...S } } fragment S on Employee { ...S }") == QueryShape(
+        1, 0, 1
+    )
+
+
+def test_a_chain_of_fragments_deeper_than_the_cap_is_reported_too_deep(
+    schema: GraphQLSchema,
+) -> None:
+    chain = "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(500))
+    shape = shape_of(schema, "{ ...F0 }\n" + chain + "\nfragment F500 on Query { me { name } }")
+    assert shape.depth == 201
+
+
+def test_an_astronomical_cost_is_reported_by_its_order() -> None:
+    error = check(QueryShape(1, 0, 10**5000), LIMITS, "STAFF")
+    assert error is not None
+    assert error.message.startswith("query cost more than 10^4,999 exceeds the STAFF limit")
+    assert error.extensions is not None
+    assert error.extensions["actual"] == "more than 10^4,999"
+
+
+# The extension refuses before validation and before any resolver runs.
+
+
+@pytest.fixture(scope="module")
+def limited_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[QueryLimitsExtension],
+    )
+
+
+def limited_context(role: str = "STAFF") -> SimpleNamespace:
+    # No services: a resolver reached by mistake would fail loudly.
+    return SimpleNamespace(query_limits=LIMITS, limits_role=role)
+
+
+async def test_the_extension_refuses_an_over_cost_query_without_running_resolvers(
+    limited_schema: strawberry.Schema,
+) -> None:
+    result = await limited_schema.execute(
+        """query ($n: Int) { employees(first: $n) { edges { node {
+          subordinates { activities(from: "2024-01-01", to: "2024-01-31") { minutes } } } } } }""",
+        variable_values={"n": 500},
+        context_value=limited_context("ANALYST"),
+    )
+    # employees, edges, node 500 each; subordinates 5,000; activities 200,000
+    assert result.data is None
+    assert result.errors is not None and len(result.errors) == 1
+    error = result.errors[0]
+    assert error.message.startswith(
+        "query cost 206,500 exceeds the ANALYST limit of 50,000 by 156,500"
+    )
+    assert error.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "cost",
+        "allowed": 50_000,
+        "actual": 206_500,
+    }
+
+
+async def test_the_extension_refuses_before_validation_would_complain(
+    limited_schema: strawberry.Schema,
+) -> None:
+    # Unknown fields would fail validation; the depth refusal comes first.
+    query = "{ " + "x { " * 20 + "y" + " }" * 20 + " }"
+    result = await limited_schema.execute(query, context_value=limited_context())
+    assert result.errors is not None and len(result.errors) == 1
+    assert result.errors[0].message == "query depth 21 exceeds the limit of 12 by 9"
+
+
+async def test_the_extension_refuses_a_fragment_bomb(limited_schema: strawberry.Schema) -> None:
+    result = await limited_schema.execute(fragment_bomb(40), context_value=limited_context())
+    assert result.errors is not None and len(result.errors) == 1
+    assert result.errors[0].extensions is not None
+    assert result.errors[0].extensions["limit"] == "aliases"
+
+
+async def test_a_query_within_limits_runs_normally(limited_schema: strawberry.Schema) -> None:
+    result = await limited_schema.execute("{ __typename }", context_value=limited_context())
+    assert result.errors is None
+    assert result.data == {"__typename": "Query"}
+
+
+async def test_without_limits_in_the_context_nothing_is_refused(
+    limited_schema: strawberry.Schema,
+) -> None:
+    result = await limited_schema.execute(aliases(1000), context_value=SimpleNamespace())
+    assert result.errors is None
+    assert result.data is not None and len(result.data) == 1000
