@@ -1,15 +1,17 @@
-"""The `smartgate` command: serve, seed, demo, export-schema."""
+"""The `smartgate` command: serve, seed, demo, token, export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gateway.access.caller import Role
 from gateway.crosswalk import CrosswalkError
-from gateway.settings import Settings, SettingsError
+from gateway.settings import AccessSettings, Settings, SettingsError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
 
+    token = commands.add_parser(
+        "token", help="mint a bearer token with SMARTGATE_JWT_SECRET (or the demo's secret)"
+    )
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument("--sub", help="an NIP (STAFF, FINANCE) or a client id")
+    token.add_argument("--dept", help="the finance code a DEPT_SYSTEM acts for")
+    token.add_argument("--ttl", default="8h", help="lifetime: 90s, 30m, 8h, 2d (default 8h)")
+    token.add_argument("--demo", action="store_true", help="sign with the demo's secret")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
@@ -43,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gateway.demo import run_demo
 
             return run_demo(reset=args.reset, port=args.port, open_browser=not args.no_browser)
+        if args.command == "token":
+            return mint_token(args)
         from gateway.schema import print_schema
 
         sys.stdout.write(print_schema())
@@ -74,6 +87,41 @@ def serve() -> int:
         port=settings.port,
         log_level=settings.log_level,
     )
+    return 0
+
+
+def mint_token(args: argparse.Namespace) -> int:
+    from gateway.access.tokens import mint, parse_ttl
+
+    if args.demo:
+        from gateway.demo import demo_secret
+
+        secret, issuer, audience = demo_secret(), None, None
+    else:
+        access = AccessSettings.from_env(os.environ)
+        if access.jwt_secret is None:
+            raise SettingsError("SMARTGATE_JWT_SECRET is not set (or pass --demo)")
+        secret, issuer, audience = access.jwt_secret, access.jwt_issuer, access.jwt_audience
+    sub = args.sub or (
+        "smartgate-cli" if args.role in ("DEPT_SYSTEM", "ANALYST", "ADMIN") else None
+    )
+    if sub is None:
+        raise SettingsError(f"--sub: a {args.role} token needs the person's NIP")
+    try:
+        ttl = parse_ttl(args.ttl)
+        print(
+            mint(
+                secret,
+                role=args.role,
+                sub=sub,
+                dept=args.dept,
+                ttl=ttl,
+                issuer=issuer,
+                audience=audience,
+            )
+        )
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
     return 0
 
 

@@ -7,13 +7,20 @@ second start takes seconds; `--reset` rebuilds it.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import warnings
 import webbrowser
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 import platformdirs
+
+from gateway.access.tokens import mint
+from gateway.app import build_services
+from gateway.sample_callers import sample_callers
+from gateway.settings import AccessSettings, Settings
 
 DEMO_SEED = 1
 DEMO_SCALE = "small"
@@ -30,6 +37,39 @@ EXAMPLE_QUERIES = """\
 
 def demo_dir() -> Path:
     return platformdirs.user_data_path("smartgate") / "demo"
+
+
+def demo_secret() -> str:
+    """The demo's token secret: made once, kept beside its data."""
+    path = demo_dir() / "jwt-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def _print_tokens(settings: Settings) -> None:
+    services = build_services(settings)
+    await services.ekin.open()
+    await services.sppspm.open()
+    try:
+        callers = await sample_callers(services, settings.current_fiscal_year())
+    finally:
+        await services.ekin.close()
+        await services.sppspm.close()
+    assert settings.access.jwt_secret is not None
+    print("Sample tokens (24 h); send one as the header Authorization: Bearer <token>:")
+    for c in callers:
+        token = mint(
+            settings.access.jwt_secret,
+            role=c.role,
+            sub=c.sub,
+            dept=c.dept,
+            ttl=timedelta(hours=24),
+        )
+        print(f"\n  {c.role} ({c.who}):\n  {token}")
+    print("\nMore: smartgate token --demo --role ROLE [--sub NIP] [--dept CODE]\n", flush=True)
 
 
 async def _create_databases(admin_uri: str) -> None:
@@ -53,7 +93,6 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
 
     from gateway.app import create_app
     from gateway.seed import seed
-    from gateway.settings import Settings
 
     base = demo_dir()
     if reset and base.exists():
@@ -89,9 +128,12 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
             crosswalk=crosswalk,
             port=port,
             fiscal_year=DEMO_FISCAL_YEAR,
+            access=AccessSettings(jwt_secret=demo_secret()),
         )
         url = f"http://{settings.host}:{port}/graphql"
-        print(f"\nSMART Gateway demo: GraphiQL at {url}\nTry:\n{EXAMPLE_QUERIES}", flush=True)
+        print(f"\nSMART Gateway demo: GraphiQL at {url}\n", flush=True)
+        asyncio.run(_print_tokens(settings))
+        print(f"Try (with a token, in GraphiQL's Headers tab):\n{EXAMPLE_QUERIES}", flush=True)
         print("Ctrl-C stops the gateway and the database.\n", flush=True)
         if open_browser:
             webbrowser.open(url)

@@ -236,6 +236,15 @@ class SppspmConnector(Source):
             )
         return result
 
+    async def officials_of_year(self, fiscal_year: int) -> list[Official]:
+        """Every appointment of a fiscal year with a readable NIP, by code and role."""
+        rows = await self.fetch(q.OFFICIALS_OF_YEAR, fiscal_year)
+        return [
+            Official(row["tahun"], row["kode_skpd"], nip, row["nama"], _ROLE[row["peran"]])
+            for row in rows
+            if (nip := try_normalise_nip(row["nip"])) is not None
+        ]
+
     async def requests_by_id(self, ids: Sequence[int]) -> dict[int, PaymentRequest]:
         """Payment requests with their order and disbursement, by `spp.id`."""
         rows = await self.fetch(q.REQUESTS_BY_ID, list(ids))

@@ -28,6 +28,12 @@ where nip = any($1::text[]) and ($2::int is null or tahun = $2)
 order by tahun, kode_skpd, peran, id
 """
 
+OFFICIALS_OF_YEAR = """
+select id, tahun, kode_skpd, nip, nama, peran from pejabat
+where tahun = $1
+order by kode_skpd, peran, id
+"""
+
 _REQUEST_COLUMNS = """
     s.id, s.nomor_spp, s.tahun, s.kode_skpd, s.jenis, s.jenis_ls, s.id_anggaran, s.nilai,
     s.uraian, s.nip_bendahara, s.tgl_spp, s.status, s.ket_ditolak,
