@@ -47,6 +47,7 @@ class RequestContext:
     request: Request | WebSocket | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit: AuditTrail = field(default_factory=AuditTrail)
+    connection_params: dict[str, object] | None = None  # set by strawberry on WebSockets
 
     @property
     def limits(self) -> RoleLimits:

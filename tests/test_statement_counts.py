@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Gateway
+from tests.conftest import Gateway, token
 
 DEPARTMENT_DASHBOARD = """{
   departments {
@@ -64,3 +64,17 @@ async def test_statements_do_not_grow_with_rows(
     small = await gateway.counted(query)
     medium = await medium_gateway.counted(query)
     assert small == medium == pinned, f"{name}: small {small}, medium {medium}, pinned {pinned}"
+
+
+async def test_access_rules_cost_staff_one_statement_and_others_none(gateway: Gateway) -> None:
+    """A STAFF caller's scope (the positions below theirs) is read once per request;
+    department systems and analysts are scoped without reading anything."""
+    staff_nip = (await gateway.data("{ employees(first: 1) { edges { node { nip } } } }"))[
+        "employees"
+    ]["edges"][0]["node"]["nip"]
+    directory = STAFF_DIRECTORY.replace("first: 200", "first: 50")  # within STAFF's cost
+    admin = await gateway.counted(directory)
+    analyst = await gateway.as_caller(token("ANALYST")).counted(directory)
+    staff = await gateway.as_caller(token("STAFF", staff_nip)).counted(directory)
+    assert analyst == admin
+    assert staff == admin + 1
