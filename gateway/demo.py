@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import signal
 import warnings
 import webbrowser
 from datetime import timedelta
@@ -68,7 +69,8 @@ async def _print_tokens(settings: Settings) -> None:
             dept=c.dept,
             ttl=timedelta(hours=24),
         )
-        print(f"\n  {c.role} ({c.who}):\n  {token}")
+        dept = f", dept {c.dept}" if c.dept else ""
+        print(f"\n  {c.role} (sub {c.sub}{dept}: {c.who}):\n  {token}")
     print("\nMore: smartgate token --demo --role ROLE [--sub NIP] [--dept CODE]\n", flush=True)
 
 
@@ -82,6 +84,10 @@ async def _create_databases(admin_uri: str) -> None:
                 await conn.execute(f'create database "{name}"')
     finally:
         await conn.close()
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def run_demo(reset: bool, port: int, open_browser: bool) -> int:
@@ -137,5 +143,8 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
         print("Ctrl-C stops the gateway and the database.\n", flush=True)
         if open_browser:
             webbrowser.open(url)
+        # uvicorn re-raises SIGTERM once it has shut down; exit through the `with` so
+        # PostgreSQL is stopped too, as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _exit)
         uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="info")
     return 0
