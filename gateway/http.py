@@ -48,10 +48,12 @@ class Refused(Exception):
 
     def response(self, request_id: str | None = None) -> Response:
         extensions: dict[str, Any] = {"code": self.code}
+        headers = dict(self.headers)
         if request_id:
             extensions["requestId"] = request_id
+            headers["X-Request-ID"] = request_id
         body = {"errors": [{"message": self.message, "extensions": extensions}]}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+        return JSONResponse(body, status_code=self.status, headers=headers)
 
 
 def authenticate(services: Services, authorization: str | None) -> Caller:
@@ -102,6 +104,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         request_id = request_id_of(request)
         request.state.request_id = request_id
         caller = ANONYMOUS
+        if isinstance(response, Response):
+            response.headers["X-Request-ID"] = request_id
         if isinstance(request, Request):
             caller = authenticate(services, request.headers.get("authorization"))
             self._take_rate_limit(services, caller, request)

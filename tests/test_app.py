@@ -93,3 +93,20 @@ async def test_lifespan_opens_and_closes_the_pools(small_db: Databases) -> None:
                 headers={"Authorization": f"Bearer {token('ANALYST')}"},
             )
             assert response.json()["data"]["departments"]
+
+
+async def test_graphiql_can_introspect_without_a_token(gateway: Gateway) -> None:
+    from graphql import get_introspection_query
+
+    body = await gateway.as_caller(None).query(get_introspection_query())
+    assert "errors" not in body and body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_every_answer_carries_its_request_id(gateway: Gateway) -> None:
+    answered = await gateway.client.post(
+        "/graphql", json={"query": "{ sources { name } }"}, headers={"X-Request-ID": "abc-1"}
+    )
+    assert answered.headers["x-request-id"] == "abc-1"
+    refused = await gateway.as_caller("garbage").post("{ sources { name } }")
+    request_id = refused.headers["x-request-id"]
+    assert refused.json()["errors"][0]["extensions"]["requestId"] == request_id
