@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import jwt
 import pytest
 
 from connectors.nip import normalise_nip
 from gateway.crosswalk import Crosswalk, department_code_of
-from tests.conftest import Databases, Gateway, token
+from tests.conftest import TEST_SECRET, Databases, Gateway, token
 
 YEAR = 2026
 
@@ -420,3 +422,34 @@ async def test_reads_of_personal_fields_are_audited_with_whose(
     assert line["personal_fields"] == {"Employee.birthDate": [world.head]}
     assert line["variables"] == "redacted" and world.head not in json.dumps(line["variables"])
     assert len(line["document_sha256"]) == 64 and line["request_id"]
+
+
+# -- several roles -----------------------------------------------------------------------
+
+
+async def test_several_roles_give_the_union_object_by_object(
+    gateway: Gateway, world: World
+) -> None:
+    """STAFF + FINANCE: payments and everybody's name (FINANCE), birth dates only of the
+    people the STAFF role sees."""
+    both = jwt.encode(
+        {
+            "sub": world.head,
+            "roles": ["STAFF", "FINANCE"],
+            "exp": datetime.now(UTC) + timedelta(hours=1),
+        },
+        TEST_SECRET,
+        algorithm="HS256",
+    )
+    body = await gateway.as_caller(both).query(
+        """query($own: Nip!, $other: Nip!) {
+              paymentRequests(first: 1) { totalCount }
+              own: employee(nip: $own) { birthDate }
+              other: employee(nip: $other) { name birthDate } }""",
+        {"own": world.report, "other": world.stranger},
+    )
+    data = body["data"]
+    assert data["paymentRequests"]["totalCount"] > 0
+    assert data["own"]["birthDate"] and data["other"]["name"]
+    assert data["other"]["birthDate"] is None
+    assert refused_paths(body) == [["other", "birthDate"]]

@@ -11,7 +11,7 @@ pagination and totals stay right.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import Any
 
@@ -69,7 +69,7 @@ def _wrap(resolve: Resolver, name: str, topic: Topic | None, hands_out: bool) ->
         if topic is not None:
             _check_topic(access, info, name, topic, source)
         result = resolve(source, info, **kwargs)
-        if hands_out:
+        if hands_out and not access.sees_every_object:
             return _admit(access, name, result)
         return result
 
@@ -87,15 +87,20 @@ def _check_topic(
         info.context.audit.personal_read(name, subject.nip)
 
 
-async def _admit(access: Access, name: str, result: Any) -> Any:
-    value = await result if isawaitable(result) else result
-    if isinstance(value, list):
-        return [item for item in value if await _sees(access, item)]
-    if value is not None and not await _sees(access, value):
+def _admit(access: Access, name: str, result: Any) -> Any:
+    if isawaitable(result):
+        return _admit_when_resolved(access, name, result)
+    if isinstance(result, list):
+        return [item for item in result if _sees(access, item)]
+    if result is not None and not _sees(access, result):
         raise Forbidden(f"{name}: not visible to this caller")
-    return value
+    return result
 
 
-async def _sees(access: Access, item: Any) -> bool:
+async def _admit_when_resolved(access: Access, name: str, result: Awaitable[Any]) -> Any:
+    return _admit(access, name, await result)
+
+
+def _sees(access: Access, item: Any) -> bool:
     subject = subject_of(item)
-    return subject is None or await access.admits(subject)
+    return subject is None or access.admits(subject)

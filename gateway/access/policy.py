@@ -20,7 +20,6 @@ field is readable when one of its roles reads the topic and sees the object.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -79,6 +78,10 @@ ROLE_TOPICS: dict[Role, frozenset[Topic]] = {
 }
 ANONYMOUS_TOPICS = frozenset({Topic.HEALTH})
 
+_CITY_WIDE = frozenset({Role.ADMIN, Role.ANALYST, Role.FINANCE})
+"""Roles whose scope is the whole city. Each reads people, directory and payments, so a
+caller with one of them sees every employee, department and payment request."""
+
 
 @dataclass(frozen=True, slots=True)
 class EmployeeSubject:
@@ -127,22 +130,6 @@ PositionsBelowFetch = Callable[[str], Awaitable[frozenset[int]]]
 AppointmentsFetch = Callable[[str], Awaitable[list[Official]]]
 
 
-class PositionsBelow:
-    """The e-kin positions below a STAFF caller's, read once per request on first need."""
-
-    def __init__(self, fetch: PositionsBelowFetch) -> None:
-        self._fetch = fetch
-        self._task: asyncio.Future[frozenset[int]] | None = None
-        self.value: frozenset[int] | None = None
-
-    async def load(self, nip: str) -> frozenset[int]:
-        if self.value is None:
-            if self._task is None:
-                self._task = asyncio.ensure_future(self._fetch(nip))
-            self.value = await self._task
-        return self.value
-
-
 class Access:
     """The policy applied to one request's caller."""
 
@@ -157,13 +144,32 @@ class Access:
         self.caller = caller
         self._crosswalk = crosswalk
         self._fiscal_year = fiscal_year
-        self._below = PositionsBelow(positions_below)
+        self._positions_below = positions_below
+        self._below: frozenset[int] | None = None
         self._appointments = appointments
         self._department = (
             department_code_of(caller.department)
             if caller.department and caller.has(Role.DEPT_SYSTEM)
             else None
         )
+        # A city-wide role sees every employee, department and payment request, so the
+        # guard need not admit them one by one (field rules still apply).
+        self.sees_every_object = any(role in _CITY_WIDE for role in caller.roles)
+
+    async def prepare(self) -> None:
+        """Read what the rules need from the sources: a STAFF caller's positions below
+        (one statement). Called once per operation, after validation, before any field."""
+        nip = self.caller.nip
+        if self._below is None and self.caller.has(Role.STAFF) and nip is not None:
+            self._below = await self._positions_below(nip)
+
+    @property
+    def _staff_positions(self) -> frozenset[int]:
+        if self._below is None:
+            if self.caller.nip is None:
+                return frozenset()
+            raise RuntimeError("Access.prepare() was not awaited before a STAFF rule")
+        return self._below
 
     # -- topics and objects ----------------------------------------------------------
 
@@ -184,23 +190,19 @@ class Access:
         raise Forbidden(f"{what}: {topic} data is not readable with roles {roles}", topic=topic)
 
     def permits(self, topic: Topic, subject: Subject | None) -> bool:
-        """Whether a role that reads `topic` also sees `subject` (sync: a STAFF scope must
-        have been loaded by `admits`, which every object passes before its fields)."""
+        """Whether a role that reads `topic` also sees `subject`."""
         if subject is None:
             return self.reads(topic)
         return any(
             topic in ROLE_TOPICS[role] and self._sees(role, subject) for role in self.caller.roles
         )
 
-    async def admits(self, subject: Subject) -> bool:
+    def admits(self, subject: Subject) -> bool:
         """Whether the caller may see this object at all."""
-        nip = self.caller.nip
-        if self.caller.has(Role.STAFF) and nip is not None:
-            await self._below.load(nip)
         return self.permits(SUBJECT_TOPIC[type(subject)], subject)
 
     def _sees(self, role: Role, subject: Subject) -> bool:
-        if role in (Role.ADMIN, Role.ANALYST, Role.FINANCE):
+        if role in _CITY_WIDE:
             return True
         if role is Role.STAFF:
             return self._staff_sees(subject)
@@ -210,8 +212,7 @@ class Access:
         if isinstance(subject, DepartmentSubject):
             return True
         if isinstance(subject, EmployeeSubject):
-            below = self._below.value or frozenset()
-            return subject.nip == self.caller.nip or subject.position_id in below
+            return subject.nip == self.caller.nip or subject.position_id in self._staff_positions
         return False
 
     def _department_sees(self, subject: Subject) -> bool:
@@ -229,12 +230,9 @@ class Access:
     # -- row rules, applied in SQL -------------------------------------------------
 
     def _sees_everything(self, topic: Topic) -> bool:
-        return any(
-            topic in ROLE_TOPICS[role] and role in (Role.ADMIN, Role.ANALYST, Role.FINANCE)
-            for role in self.caller.roles
-        )
+        return any(topic in ROLE_TOPICS[role] and role in _CITY_WIDE for role in self.caller.roles)
 
-    async def people_rows(self) -> VisibleRows | None:
+    def people_rows(self) -> VisibleRows | None:
         """The employees a list may hold: None for everybody."""
         if self._sees_everything(Topic.PEOPLE):
             return None
@@ -245,7 +243,7 @@ class Access:
             units = self._department_units
         nip = self.caller.nip
         if self.caller.has(Role.STAFF) and nip is not None:
-            positions = await self._below.load(nip)
+            positions = self._staff_positions
             nips = [nip]
         return VisibleRows(tuple(sorted(units)), tuple(sorted(positions)), tuple(nips))
 

@@ -24,6 +24,7 @@ from gateway.access.audit import AuditLog
 from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.errors import GatewayError
+from gateway.operation_scope import OperationScope
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
 from gateway.settings import AccessSettings
@@ -87,6 +88,7 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
         partial(ParserCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         QueryLimitsExtension,
+        OperationScope,
         AuditLog,
     ]
     if settings.production:

@@ -70,7 +70,7 @@ class Department:
             return empty_connection()
         ctx = info.context
         scope = people_resolvers.unit_scope(ctx.crosswalk.units_of(*self.key), f.unit_id)
-        person_filter = f.person_filter(await ctx.access.people_rows())
+        person_filter = f.person_filter(ctx.access.people_rows())
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
             page.items,

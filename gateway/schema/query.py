@@ -55,7 +55,7 @@ class Query:
         f = filter or people.EmployeeFilter()
         code = ctx.access.department_scope(Topic.PEOPLE, f.department_code, "filter.departmentCode")
         scope = people_resolvers.top_level_scope(ctx, code, f.unit_id)
-        person_filter = f.person_filter(await ctx.access.people_rows())
+        person_filter = f.person_filter(ctx.access.people_rows())
         page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
         return connection(
             page.items,

@@ -1,0 +1,46 @@
+"""What each GraphQL operation gets of its own, wherever it arrives.
+
+Once an operation has passed validation, the access policy reads what its rules need
+(a STAFF caller's positions below), so a refused query still costs no SQL.
+
+Over HTTP a context is made per request. A WebSocket keeps one context for the whole
+connection, so each operation on it gets fresh loaders (no answers cached from an
+earlier operation) and its own audit trail, and its SQL statements get the caller's
+time budget as their deadline (HTTP requests get theirs in `gateway.http`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
+
+from connectors.source import statement_deadline
+from gateway.access.audit import AuditTrail
+from gateway.context import RequestContext
+from gateway.loaders import Loaders
+
+
+class OperationScope(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        ctx = self.execution_context.context
+        if not isinstance(ctx, RequestContext) or not isinstance(ctx.request, WebSocket):
+            yield
+            return
+        services = ctx.services
+        ctx.loaders = Loaders(services.ekin, services.sppspm, services.crosswalk)
+        ctx.audit = AuditTrail()
+        deadline = asyncio.get_running_loop().time() + ctx.limits.time_budget_ms / 1000
+        token = statement_deadline.set(deadline)
+        try:
+            yield
+        finally:
+            statement_deadline.reset(token)
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        ctx = self.execution_context.context
+        if isinstance(ctx, RequestContext):
+            await ctx.access.prepare()
+        yield

@@ -1,0 +1,126 @@
+"""GraphQL over a WebSocket (graphql-transport-ws): callers authenticate in the
+connection_init payload, and each operation is scoped like an HTTP request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from gateway.app import create_app
+from tests.conftest import Databases, settings_for, token
+
+PROTOCOL = ["graphql-transport-ws"]
+
+
+def test_a_websocket_with_a_good_token_is_served_as_its_caller(small_db: Databases) -> None:
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token('ADMIN')}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "{ employees(first: 1) { totalCount } }"},
+            }
+        )
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["data"]["employees"]["totalCount"] > 0
+
+
+def test_a_websocket_without_a_token_is_anonymous(small_db: Databases) -> None:
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": "{ employees { totalCount } }"}}
+        )
+        message = ws.receive_json()
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_websocket_with_a_bad_token_is_closed_with_4403(small_db: Databases) -> None:
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer garbage"}})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4403
+
+
+def _ask(ws: Any, operation_id: str, query: str) -> dict[str, Any]:
+    ws.send_json({"id": operation_id, "type": "subscribe", "payload": {"query": query}})
+    message: dict[str, Any] = ws.receive_json()
+    assert message["type"] == "next", message
+    payload: dict[str, Any] = message["payload"]
+    assert ws.receive_json()["type"] == "complete"
+    return payload
+
+
+def test_each_operation_on_a_connection_reads_fresh_data(small_db: Databases) -> None:
+    """Loaders are per operation: a change between two operations is seen by the second."""
+    import asyncio
+
+    import asyncpg
+
+    async def sql(statement: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(small_db.ekin_dsn)
+        try:
+            return await conn.fetchval(statement, *args)
+        finally:
+            await conn.close()
+
+    nip = asyncio.run(sql("select min(nip) from pegawai"))
+    name = asyncio.run(sql("select nama from pegawai where nip = $1", nip))
+    query = f'{{ employee(nip: "{nip}") {{ name }} }}'
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token('ADMIN')}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        first = _ask(ws, "1", query)["data"]["employee"]["name"]
+        try:
+            asyncio.run(sql("update pegawai set nama = 'Renamed Person' where nip = $1", nip))
+            second = _ask(ws, "2", query)["data"]["employee"]["name"]
+        finally:
+            asyncio.run(sql("update pegawai set nama = $2 where nip = $1", nip, name))
+    assert "Renamed Person" not in first and "Renamed Person" in second
+
+
+def test_query_limits_apply_on_websockets(small_db: Databases) -> None:
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        staff = token("STAFF", "199001012020121001")
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {staff}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {
+                    "query": "{ employees(first: 500) { edges { node { subordinates "
+                    "{ subordinates { nip } } } } } }"
+                },
+            }
+        )
+        message = ws.receive_json()
+        assert message["type"] == "error"  # refused before execution
+        assert message["payload"][0]["extensions"]["limit"] == "cost"
