@@ -228,6 +228,27 @@ async def test_a_department_system_lists_only_its_own_payment_requests(
     assert {e["node"]["department"]["code"] for e in connection["edges"]} == {world.dept}
 
 
+async def test_a_department_systems_allowance_list_holds_its_own_staff(
+    gateway: Gateway, world: World, ekin_sql: asyncpg.Connection
+) -> None:
+    system = as_role(gateway, "DEPT_SYSTEM", dept=world.dept)
+    data = await system.data(
+        '{ allowances(period: "2026-10", first: 500) { totalCount edges { node { employee'
+        " { nip } } } } }"
+    )
+    expected = await ekin_sql.fetchval(
+        "select count(*) from pegawai where id_skpd = any($1::int[])", world.units
+    )
+    allowances = data["allowances"]
+    assert allowances["totalCount"] == len(allowances["edges"]) == expected
+    refused = await system.query(
+        'query($code: String) { allowances(period: "2026-10", departmentCode: $code)'
+        " { totalCount } }",
+        {"code": world.other_dept},
+    )
+    assert codes(refused) == ["FORBIDDEN"]
+
+
 async def test_a_department_system_is_refused_other_departments(
     gateway: Gateway, world: World
 ) -> None:
