@@ -69,8 +69,10 @@ def serve() -> int:
     import uvicorn
 
     from gateway.app import build_services, check_crosswalk_codes, create_app
+    from gateway.logs import configure_logging
 
     settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.audit_log)
     services = build_services(settings)
 
     async def preflight() -> None:

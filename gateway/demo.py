@@ -20,6 +20,7 @@ import platformdirs
 
 from gateway.access.tokens import mint
 from gateway.app import build_services
+from gateway.logs import configure_logging
 from gateway.sample_callers import sample_callers
 from gateway.settings import AccessSettings, Settings
 
@@ -146,5 +147,6 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
         # uvicorn re-raises SIGTERM once it has shut down; exit through the `with` so
         # PostgreSQL is stopped too, as on Ctrl-C.
         signal.signal(signal.SIGTERM, _exit)
+        configure_logging(settings.log_level)
         uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="info")
     return 0

@@ -71,6 +71,21 @@ def authenticate(services: Services, authorization: str | None) -> Caller:
         raise _unauthenticated(exc.reason) from None
 
 
+def bearer_of(params: dict[str, object]) -> str | None:
+    """The Authorization value a WebSocket's connection_init payload carries."""
+    headers = params.get("headers")
+    for source in (params, headers if isinstance(headers, dict) else {}):
+        for key in ("Authorization", "authorization"):
+            value = source.get(key)
+            if isinstance(value, str):
+                return value
+    for key in ("token", "authToken"):
+        value = params.get(key)
+        if isinstance(value, str) and value:
+            return f"Bearer {value}"
+    return None
+
+
 def _unauthenticated(reason: str) -> Refused:
     challenge = 'Bearer error="invalid_token", error_description="' + reason.replace('"', "'")
     return Refused(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": challenge + '"'})
@@ -125,12 +140,11 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
-        """A WebSocket authenticates in its connection_init payload:
-        `{"Authorization": "Bearer <token>"}`."""
-        params = getattr(context, "connection_params", None) or {}
-        header = params.get("Authorization") or params.get("authorization")
+        """A WebSocket authenticates in its connection_init payload, as
+        `{"Authorization": "Bearer <token>"}` (also accepted: the same inside `headers`,
+        or the bare token as `token` or `authToken`)."""
         try:
-            caller = authenticate(context.services, header if isinstance(header, str) else None)
+            caller = authenticate(context.services, bearer_of(context.connection_params or {}))
         except Refused as refused:
             raise ConnectionRejectionError(
                 {"code": refused.code, "reason": refused.message}

@@ -108,6 +108,7 @@ class Settings:
     fiscal_year: int | None = None
     graphiql: bool = True
     log_level: str = "info"
+    audit_log: Path | None = None
     access: AccessSettings = AccessSettings()
 
     def current_fiscal_year(self) -> int:
@@ -132,6 +133,9 @@ class Settings:
             log_level=_choice(
                 env, "SMARTGATE_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
             ),
+            audit_log=Path(env["SMARTGATE_AUDIT_LOG"].strip())
+            if env.get("SMARTGATE_AUDIT_LOG", "").strip()
+            else None,
             access=AccessSettings.from_env(env),
         )
 

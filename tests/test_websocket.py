@@ -36,6 +36,27 @@ def test_a_websocket_with_a_good_token_is_served_as_its_caller(small_db: Databas
         assert message["payload"]["data"]["employees"]["totalCount"] > 0
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"headers": {"Authorization": f"Bearer {token('ANALYST')}"}},
+        {"authToken": token("ANALYST")},
+    ],
+    ids=["inside headers", "bare authToken"],
+)
+def test_a_websocket_token_may_come_in_the_common_payload_shapes(
+    small_db: Databases, payload: dict[str, Any]
+) -> None:
+    with (
+        TestClient(create_app(settings_for(small_db))) as client,
+        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
+    ):
+        ws.send_json({"type": "connection_init", "payload": payload})
+        assert ws.receive_json()["type"] == "connection_ack"
+        data = _ask(ws, "1", "{ employees(first: 1) { totalCount } }")["data"]
+        assert data["employees"]["totalCount"] > 0
+
+
 def test_a_websocket_without_a_token_is_anonymous(small_db: Databases) -> None:
     with (
         TestClient(create_app(settings_for(small_db))) as client,
