@@ -31,7 +31,7 @@ from gateway.context import RequestContext, Services, new_context
 log = logging.getLogger("smartgate")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_CONTENT_TYPES = ("application/json", "application/graphql", "application/graphql+json")
+_CONTENT_TYPES = ("application/json", "application/graphql")
 
 
 class Refused(Exception):
@@ -156,27 +156,28 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        if request.method == "POST":
-            content_type = (request.content_type or "").split(";")[0].strip().lower()
-            if content_type not in _CONTENT_TYPES:
-                # Browsers send forms cross-site without asking; JSON they must ask for.
-                raise Refused(
-                    415,
-                    "UNSUPPORTED_CONTENT_TYPE",
-                    f"POST needs Content-Type application/json or application/graphql,"
-                    f" not {content_type or 'none'}",
-                )
-            if content_type == "application/graphql":
-                body = (await request.get_body()).decode("utf-8", "replace")
-                return GraphQLRequestData(
-                    query=body,
-                    variables=None,
-                    operation_name=request.query_params.get("operationName"),
-                    extensions=None,
-                    protocol="http",
-                )
-            self._check_batch(_json(await request.get_body()))
-        data = await super().parse_http_body(request)
+        data: GraphQLRequestData | list[GraphQLRequestData]
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if request.method == "POST" and content_type not in _CONTENT_TYPES:
+            # Browsers send forms cross-site without asking; JSON they must ask for.
+            raise Refused(
+                415,
+                "UNSUPPORTED_CONTENT_TYPE",
+                f"POST needs Content-Type application/json or application/graphql,"
+                f" not {content_type or 'none'}",
+            )
+        if request.method == "POST" and content_type == "application/graphql":
+            data = GraphQLRequestData(
+                query=(await request.get_body()).decode("utf-8", "replace"),
+                variables=None,
+                operation_name=request.query_params.get("operationName"),
+                extensions=None,
+                protocol="http",
+            )
+        else:
+            if request.method == "POST":
+                self._check_batch(_json(await request.get_body()))
+            data = await super().parse_http_body(request)
         for item in data if isinstance(data, list) else [data]:
             self._trust(item)
         return data

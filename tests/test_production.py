@@ -90,6 +90,26 @@ async def test_an_unknown_document_is_refused_when_only_trusted_ones_run(
     assert production.statements() == before
 
 
+async def test_trusted_documents_hold_for_every_way_of_sending_a_query(
+    production: Gateway,
+) -> None:
+    headers = {"Authorization": f"Bearer {production.token}"}
+    as_graphql = await production.client.post(
+        "/graphql",
+        content="{ departments { code } }",
+        headers={**headers, "Content-Type": "application/graphql"},
+    )
+    by_get = await production.client.get(
+        "/graphql", params={"query": "{ departments { code } }"}, headers=headers
+    )
+    batch = await production.client.post(
+        "/graphql", json=[{"query": TRUSTED}, {"query": "{ sources { name } }"}], headers=headers
+    )
+    for response in (as_graphql, by_get, batch):
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
 async def test_a_trusted_document_runs_by_text_or_by_apollo_hash(production: Gateway) -> None:
     by_text = await production.post(TRUSTED)
     assert by_text.status_code == 200 and by_text.json()["data"]["departments"]
