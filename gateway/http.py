@@ -1,5 +1,5 @@
-"""The GraphQL endpoint: authentication, rate limits, content types, trusted documents,
-body size and the per-request time budget, around strawberry's ASGI view."""
+"""The GraphQL endpoint: authentication, rate limits, content types, batch size, body
+size and the per-request time budget, around strawberry's ASGI view."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from strawberry.types.unset import UNSET, UnsetType
 from connectors.source import statement_deadline
 from gateway.access.caller import ANONYMOUS, Caller
 from gateway.access.tokens import TokenRefused
-from gateway.access.trusted import DocumentNotTrusted
 from gateway.context import RequestContext, Services, new_context
 
 log = logging.getLogger("smartgate")
@@ -178,8 +177,6 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             if request.method == "POST":
                 self._check_batch(_json(await request.get_body()))
             data = await super().parse_http_body(request)
-        for item in data if isinstance(data, list) else [data]:
-            self._trust(item)
         return data
 
     def _check_batch(self, payload: Any) -> None:
@@ -194,16 +191,6 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 f"{len(payload)} operations in one request exceed the limit of {allowed}"
                 f" by {len(payload) - allowed}",
             )
-
-    def _trust(self, item: GraphQLRequestData) -> None:
-        """With trusted documents on, an operation runs only as the allow-list has it."""
-        trusted = self.services.trusted_documents
-        if trusted is None:
-            return
-        try:
-            item.query = trusted.resolve({"query": item.query, "extensions": item.extensions})
-        except DocumentNotTrusted as exc:
-            raise Refused(400, "PERSISTED_QUERY_NOT_FOUND", exc.message) from None
 
     async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         context: RequestContext = kwargs["context"]

@@ -84,9 +84,9 @@ async def test_an_unknown_document_is_refused_when_only_trusted_ones_run(
     production: Gateway,
 ) -> None:
     before = production.statements()
-    response = await production.post("{ departments { code } }")
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    body = await production.query("{ departments { code } }")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
     assert production.statements() == before
 
 
@@ -105,9 +105,10 @@ async def test_trusted_documents_hold_for_every_way_of_sending_a_query(
     batch = await production.client.post(
         "/graphql", json=[{"query": TRUSTED}, {"query": "{ sources { name } }"}], headers=headers
     )
-    for response in (as_graphql, by_get, batch):
-        assert response.status_code == 400, response.text
-        assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    refused = [as_graphql.json(), by_get.json(), batch.json()[1]]
+    for body in refused:
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND", body
+    assert batch.json()[0]["data"]["departments"], "the trusted one of the batch runs"
 
 
 async def test_a_trusted_document_runs_by_text_or_by_apollo_hash(production: Gateway) -> None:
@@ -138,3 +139,26 @@ def test_an_apollo_manifest_is_read(tmp_path: Path) -> None:
         )
     )
     assert len(TrustedDocuments.load(manifest)) == 1
+
+
+def test_trusted_documents_hold_on_websockets(small_db: Databases, tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+    from tests.conftest import token
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({TRUSTED_HASH: TRUSTED}))
+    app = create_app(settings_for(small_db, production=True, trusted_documents=manifest))
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        bearer = {"Authorization": f"Bearer {token('ADMIN')}"}
+        ws.send_json({"type": "connection_init", "payload": bearer})
+        assert ws.receive_json()["type"] == "connection_ack"
+        untrusted = {"query": "{ departments { code } }"}
+        ws.send_json({"id": "1", "type": "subscribe", "payload": untrusted})
+        refused = ws.receive_json()
+        errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 
 
 class TrustedDocumentsError(ValueError):
@@ -25,6 +29,15 @@ class DocumentNotTrusted(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+def _placeholder(operation_name: str | None) -> str:
+    """A document with the operation the request names (strawberry looks it up)."""
+    name = operation_name if operation_name and _NAME.match(operation_name) else "Untrusted"
+    return f"query {name} {{ __typename }}"
 
 
 def sha256(text: str) -> str:
@@ -84,3 +97,29 @@ def _requested_hash(data: dict[str, Any]) -> str | None:
         if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
             return str(persisted["sha256Hash"]).lower()
     return None
+
+
+class TrustedDocumentsOnly(SchemaExtension):
+    """Runs an operation only as the manifest has it, whatever the transport (POST, GET,
+    a batch, a WebSocket): before parsing, the text is replaced by the trusted one or
+    the operation is refused."""
+
+    def on_operation(self) -> Iterator[None]:
+        ec = self.execution_context
+        trusted: TrustedDocuments | None = getattr(
+            getattr(ec.context, "services", None), "trusted_documents", None
+        )
+        if trusted is not None:
+            request = {"query": ec.query, "extensions": ec.operation_extensions}
+            try:
+                ec.query = trusted.resolve(request)
+            except DocumentNotTrusted as exc:
+                # strawberry runs nothing of an operation that already has errors before
+                # validation, on HTTP and WebSocket alike (an exception raised here would
+                # end a WebSocket operation without an answer). A placeholder stands in
+                # for the refused document, which is never parsed.
+                ec.query = _placeholder(ec.operation_name)
+                ec.pre_execution_errors = [
+                    GraphQLError(exc.message, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
+                ]
+        yield

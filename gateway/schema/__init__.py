@@ -23,6 +23,7 @@ from connectors.source import SourceUnavailable, TimeBudgetExceeded
 from gateway.access.audit import AuditLog
 from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
+from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
 from gateway.operation_scope import OperationScope
 from gateway.schema.query import Query
@@ -85,6 +86,7 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     settings = access or AccessSettings()
     # Classes or factories, never shared instances: strawberry makes one per request.
     extensions: list[Callable[[], SchemaExtension]] = [
+        TrustedDocumentsOnly,  # a no-op unless the app has a manifest
         partial(ParserCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         QueryLimitsExtension,
