@@ -4,9 +4,9 @@ Once an operation has passed validation, the access policy reads what its rules 
 (a STAFF caller's positions below), so a refused query still costs no SQL.
 
 Over HTTP a context is made per request. A WebSocket keeps one context for the whole
-connection, so each operation on it gets fresh loaders (no answers cached from an
-earlier operation) and its own audit trail, and its SQL statements get the caller's
-time budget as their deadline (HTTP requests get theirs in `gateway.http`).
+connection, so each operation on it gets fresh loaders and access scope (nothing cached
+from an earlier operation) and its own audit trail, and its SQL statements get the
+caller's time budget as their deadline (HTTP requests get theirs in `gateway.http`).
 """
 
 from __future__ import annotations
@@ -18,20 +18,19 @@ from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
 from connectors.source import statement_deadline
-from gateway.access.audit import AuditTrail
-from gateway.context import RequestContext
-from gateway.loaders import Loaders
+from gateway.context import RequestContext, new_context
 
 
 class OperationScope(SchemaExtension):
+    """Per-operation state and the access policy's reads, for every transport."""
+
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context.context
         if not isinstance(ctx, RequestContext) or not isinstance(ctx.request, WebSocket):
             yield
             return
-        services = ctx.services
-        ctx.loaders = Loaders(services.ekin, services.sppspm, services.crosswalk)
-        ctx.audit = AuditTrail()
+        fresh = new_context(ctx.services, ctx.caller, ctx.request, ctx.request_id)
+        ctx.loaders, ctx.access, ctx.audit = fresh.loaders, fresh.access, fresh.audit
         deadline = asyncio.get_running_loop().time() + ctx.limits.time_budget_ms / 1000
         token = statement_deadline.set(deadline)
         try:
