@@ -47,6 +47,9 @@ class EmployeeFilter:
         return self.department_code is not None and self.department_code != department_code
 
 
+PERSONAL = "Personal: null, with a FORBIDDEN error, for roles that may not read it."
+
+
 def cursor_of(person: Person) -> str:
     return cursors.encode("employee", person.nip)
 
@@ -55,8 +58,8 @@ def cursor_of(person: Person) -> str:
 class Employee:
     nip: Nip
     name: str = strawberry.field(description='With titles: "Dr. Budi Santoso, S.Kom., M.T."')
-    gender: enums.Gender | None = strawberry.field(description="Personal: see access rules.")
-    birth_date: date | None = strawberry.field(description="Personal: see access rules.")
+    gender: enums.Gender | None = strawberry.field(description=PERSONAL)
+    birth_date: date | None = strawberry.field(description=PERSONAL)
     employment_type: enums.EmploymentType
     rank: str | None
     active: bool
