@@ -158,12 +158,12 @@ class Activity:
     kind: enums.ActivityKind
     starts_at: datetime
     ends_at: datetime
-    description: str | None
-    output: str | None
+    description: str | None = strawberry.field(description=PERSONAL)
+    output: str | None = strawberry.field(description=PERSONAL)
     volume: int | None
     minutes: int
     status: enums.ActivityStatus
-    review_note: str | None
+    review_note: str | None = strawberry.field(description=PERSONAL)
     reviewed_at: datetime | None
     nip: strawberry.Private[str]
     reviewer_nip: strawberry.Private[str | None]
