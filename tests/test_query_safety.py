@@ -8,6 +8,7 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from gateway.settings import DEFAULT_ROLE_LIMITS, RoleLimits
+from gateway.settings import DEFAULT_ROLE_LIMITS
 from tests.conftest import (
     TEST_SECRET,
     Databases,
@@ -257,10 +258,15 @@ async def test_configured_origins_get_cors_headers(small_db: Databases) -> None:
 # -- rate limit --------------------------------------------------------------------------
 
 
-async def test_the_request_over_the_rate_gets_429_with_retry_after(small_db: Databases) -> None:
+async def open_with_limits(db: Databases, role: str, **changes: int) -> Gateway:
+    """A gateway whose `role` has the default limits but for `changes`."""
     limits = dict(DEFAULT_ROLE_LIMITS)
-    limits["ANONYMOUS"] = RoleLimits(cost=50, time_budget_ms=2_000, requests_per_minute=3)
-    gw = await open_gateway(small_db, settings_for(small_db, role_limits=MappingProxyType(limits)))
+    limits[role] = replace(limits[role], **changes)
+    return await open_gateway(db, settings_for(db, role_limits=MappingProxyType(limits)))
+
+
+async def test_the_request_over_the_rate_gets_429_with_retry_after(small_db: Databases) -> None:
+    gw = await open_with_limits(small_db, "ANONYMOUS", requests_per_minute=3)
     try:
         anonymous = gw.as_caller(None)
         statuses = [(await anonymous.post("{ sources { name } }")).status_code for _ in range(4)]
@@ -278,9 +284,7 @@ async def test_the_request_over_the_rate_gets_429_with_retry_after(small_db: Dat
 
 
 async def test_a_blocked_source_answers_within_the_time_budget(small_db: Databases) -> None:
-    limits = dict(DEFAULT_ROLE_LIMITS)
-    limits["ADMIN"] = RoleLimits(cost=100_000, time_budget_ms=500, requests_per_minute=600)
-    gw = await open_gateway(small_db, settings_for(small_db, role_limits=MappingProxyType(limits)))
+    gw = await open_with_limits(small_db, "ADMIN", time_budget_ms=500)
     blocker = await asyncpg.connect(small_db.ekin_dsn)
     try:
         transaction = blocker.transaction()

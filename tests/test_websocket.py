@@ -3,6 +3,8 @@ connection_init payload, and each operation is scoped like an HTTP request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -15,14 +17,23 @@ from tests.conftest import Databases, settings_for, token
 PROTOCOL = ["graphql-transport-ws"]
 
 
-def test_a_websocket_with_a_good_token_is_served_as_its_caller(small_db: Databases) -> None:
+@contextmanager
+def connected(db: Databases, payload: dict[str, Any], **access: Any) -> Iterator[Any]:
+    """A WebSocket to a fresh app on `db` that has sent its connection_init `payload`."""
     with (
-        TestClient(create_app(settings_for(small_db))) as client,
+        TestClient(create_app(settings_for(db, **access))) as client,
         client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
     ):
-        ws.send_json(
-            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token('ADMIN')}"}}
-        )
+        ws.send_json({"type": "connection_init", "payload": payload})
+        yield ws
+
+
+def bearer(role: str, sub: str = "client") -> dict[str, Any]:
+    return {"Authorization": f"Bearer {token(role, sub)}"}
+
+
+def test_a_websocket_with_a_good_token_is_served_as_its_caller(small_db: Databases) -> None:
+    with connected(small_db, bearer("ADMIN")) as ws:
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json(
             {
@@ -47,22 +58,14 @@ def test_a_websocket_with_a_good_token_is_served_as_its_caller(small_db: Databas
 def test_a_websocket_token_may_come_in_the_common_payload_shapes(
     small_db: Databases, payload: dict[str, Any]
 ) -> None:
-    with (
-        TestClient(create_app(settings_for(small_db))) as client,
-        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
-    ):
-        ws.send_json({"type": "connection_init", "payload": payload})
+    with connected(small_db, payload) as ws:
         assert ws.receive_json()["type"] == "connection_ack"
         data = _ask(ws, "1", "{ employees(first: 1) { totalCount } }")["data"]
         assert data["employees"]["totalCount"] > 0
 
 
 def test_a_websocket_without_a_token_is_anonymous(small_db: Databases) -> None:
-    with (
-        TestClient(create_app(settings_for(small_db))) as client,
-        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
-    ):
-        ws.send_json({"type": "connection_init", "payload": {}})
+    with connected(small_db, {}) as ws:
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json(
             {"id": "1", "type": "subscribe", "payload": {"query": "{ employees { totalCount } }"}}
@@ -72,11 +75,7 @@ def test_a_websocket_without_a_token_is_anonymous(small_db: Databases) -> None:
 
 
 def test_a_websocket_with_a_bad_token_is_closed_with_4403(small_db: Databases) -> None:
-    with (
-        TestClient(create_app(settings_for(small_db))) as client,
-        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
-    ):
-        ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer garbage"}})
+    with connected(small_db, {"Authorization": "Bearer garbage"}) as ws:
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
         assert closed.value.code == 4403
@@ -107,13 +106,7 @@ def test_each_operation_on_a_connection_reads_fresh_data(small_db: Databases) ->
     nip = asyncio.run(sql("select min(nip) from pegawai"))
     name = asyncio.run(sql("select nama from pegawai where nip = $1", nip))
     query = f'{{ employee(nip: "{nip}") {{ name }} }}'
-    with (
-        TestClient(create_app(settings_for(small_db))) as client,
-        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
-    ):
-        ws.send_json(
-            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token('ADMIN')}"}}
-        )
+    with connected(small_db, bearer("ADMIN")) as ws:
         assert ws.receive_json()["type"] == "connection_ack"
         first = _ask(ws, "1", query)["data"]["employee"]["name"]
         try:
@@ -125,12 +118,7 @@ def test_each_operation_on_a_connection_reads_fresh_data(small_db: Databases) ->
 
 
 def test_query_limits_apply_on_websockets(small_db: Databases) -> None:
-    with (
-        TestClient(create_app(settings_for(small_db))) as client,
-        client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws,
-    ):
-        staff = token("STAFF", "199001012020121001")
-        ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {staff}"}})
+    with connected(small_db, bearer("STAFF", "199001012020121001")) as ws:
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json(
             {

@@ -116,17 +116,15 @@ def _scope_arrays(groups: Mapping[K, Sequence[int]]) -> tuple[list[int], list[in
     return grp, units, keys
 
 
-def _filter_args(f: PersonFilter) -> tuple[str | None, str | None, str | None, bool | None]:
+def _filter_args(f: PersonFilter) -> list[object]:
+    """The seven filter parameters of the employee lists (see `queries._person_conditions`);
+    a null unit array lifts the visibility condition."""
     kind = f.employment_type.value if f.employment_type else None
-    return f.name_contains, f.rank, kind, f.active
-
-
-def _visible_args(f: PersonFilter) -> tuple[list[int] | None, list[int], list[str]]:
-    """The visibility parameters of the employee lists; a null unit array lifts them."""
-    if f.visible is None:
-        return None, [], []
     v = f.visible
-    return list(v.unit_ids), list(v.position_ids), list(v.nips)
+    visible: list[object] = (
+        [None, [], []] if v is None else [list(v.unit_ids), list(v.position_ids), list(v.nips)]
+    )
+    return [f.name_contains, f.rank, kind, f.active, *visible]
 
 
 class EkinConnector(Source):
@@ -192,24 +190,12 @@ class EkinConnector(Source):
         self, person_filter: PersonFilter, after: str | None, first: int
     ) -> Page[Person]:
         """A page of all employees, by NIP."""
-        name, rank, kind, active = _filter_args(person_filter)
-        rows = await self.fetch(
-            q.ALL_PEOPLE_PAGE,
-            name,
-            rank,
-            kind,
-            active,
-            after,
-            first + 1,
-            *_visible_args(person_filter),
-        )
+        rows = await self.fetch(q.ALL_PEOPLE_PAGE, *_filter_args(person_filter), after, first + 1)
         return cut([_person(r) for r in rows], first)
 
     async def people_count(self, person_filter: PersonFilter) -> int:
         """How many employees match, in the whole city."""
-        rows = await self.fetch(
-            q.ALL_PEOPLE_COUNT, *_filter_args(person_filter), *_visible_args(person_filter)
-        )
+        rows = await self.fetch(q.ALL_PEOPLE_COUNT, *_filter_args(person_filter))
         return int(rows[0]["total"])
 
     async def people_pages(
@@ -221,18 +207,8 @@ class EkinConnector(Source):
     ) -> dict[K, Page[Person]]:
         """A page of employees per group of units, by NIP, in one statement."""
         grp, units, keys = _scope_arrays(groups)
-        name, rank, kind, active = _filter_args(person_filter)
         rows = await self.fetch(
-            q.PEOPLE_PAGE,
-            grp,
-            units,
-            name,
-            rank,
-            kind,
-            active,
-            after,
-            first + 1,
-            *_visible_args(person_filter),
+            q.PEOPLE_PAGE, grp, units, *_filter_args(person_filter), after, first + 1
         )
         found: dict[int, list[Person]] = {}
         for row in rows:
@@ -244,13 +220,7 @@ class EkinConnector(Source):
     ) -> dict[K, int]:
         """How many employees match, per group of units."""
         grp, units, keys = _scope_arrays(groups)
-        rows = await self.fetch(
-            q.PEOPLE_COUNT,
-            grp,
-            units,
-            *_filter_args(person_filter),
-            *_visible_args(person_filter),
-        )
+        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, *_filter_args(person_filter))
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
 

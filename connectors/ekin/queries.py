@@ -46,64 +46,55 @@ where j.id_atasan = any($1::int[])
 order by j.id_atasan, p.nip
 """
 
-# $1 group keys, $2 unit ids (parallel arrays), $3 name, $4 rank, $5 type, $6 active,
-# $7 nip after which to start, $8 rows per group; $9-$11 the visible units, positions
-# and NIPs (all null: everybody is visible). The other employee lists take the same
-# visibility parameters last.
+
+def _person_conditions(n: int) -> str:
+    """The conditions of a PersonFilter, on parameters $n..$n+6: name, rank, employment
+    type, active, then the visible units, positions and NIPs (a null unit array: all)."""
+    return f"""(${n}::text is null or strpos(lower(p.nama), lower(${n})) > 0)
+      and (${n + 1}::text is null or p.golongan = ${n + 1})
+      and (${n + 2}::text is null or p.status_kepegawaian = ${n + 2})
+      and (${n + 3}::bool is null or p.aktif = ${n + 3})
+      and (${n + 4}::int[] is null or p.id_skpd = any(${n + 4}::int[])
+           or p.id_jabatan = any(${n + 5}::int[]) or p.nip = any(${n + 6}::text[]))"""
+
+
+# $1 group keys, $2 unit ids (parallel arrays), $3-$9 the filter, $10 nip after which to
+# start, $11 rows per group.
 PEOPLE_PAGE = f"""
 select grp, {PERSON_COLUMNS.replace("p.", "t.")}
 from (
     select s.grp, p.*, row_number() over (partition by s.grp order by p.nip) as rn
     from unnest($1::int[], $2::int[]) as s(grp, unit_id)
     join pegawai p on p.id_skpd = s.unit_id
-    where ($3::text is null or strpos(lower(p.nama), lower($3)) > 0)
-      and ($4::text is null or p.golongan = $4)
-      and ($5::text is null or p.status_kepegawaian = $5)
-      and ($6::bool is null or p.aktif = $6)
-      and ($7::text is null or p.nip > $7)
-      and ($9::int[] is null or p.id_skpd = any($9::int[]) or p.id_jabatan = any($10::int[])
-           or p.nip = any($11::text[]))
+    where {_person_conditions(3)}
+      and ($10::text is null or p.nip > $10)
 ) t
-where rn <= $8
+where rn <= $11
 order by grp, nip
 """
 
-PEOPLE_COUNT = """
+PEOPLE_COUNT = f"""
 select s.grp, count(*) as total
 from unnest($1::int[], $2::int[]) as s(grp, unit_id)
 join pegawai p on p.id_skpd = s.unit_id
-where ($3::text is null or strpos(lower(p.nama), lower($3)) > 0)
-  and ($4::text is null or p.golongan = $4)
-  and ($5::text is null or p.status_kepegawaian = $5)
-  and ($6::bool is null or p.aktif = $6)
-  and ($7::int[] is null or p.id_skpd = any($7::int[]) or p.id_jabatan = any($8::int[])
-       or p.nip = any($9::text[]))
+where {_person_conditions(3)}
 group by s.grp
 """
 
+# $1-$7 the filter, $8 nip after which to start, $9 rows.
 ALL_PEOPLE_PAGE = f"""
 select 0 as grp, {PERSON_COLUMNS}
 from pegawai p
-where ($1::text is null or strpos(lower(p.nama), lower($1)) > 0)
-  and ($2::text is null or p.golongan = $2)
-  and ($3::text is null or p.status_kepegawaian = $3)
-  and ($4::bool is null or p.aktif = $4)
-  and ($5::text is null or p.nip > $5)
-  and ($7::int[] is null or p.id_skpd = any($7::int[]) or p.id_jabatan = any($8::int[])
-       or p.nip = any($9::text[]))
+where {_person_conditions(1)}
+  and ($8::text is null or p.nip > $8)
 order by p.nip
-limit $6
+limit $9
 """
 
-ALL_PEOPLE_COUNT = """
+ALL_PEOPLE_COUNT = f"""
 select 0 as grp, count(*) as total
 from pegawai p
-where ($1::text is null or strpos(lower(p.nama), lower($1)) > 0)
-  and ($2::text is null or p.golongan = $2)
-  and ($3::text is null or p.status_kepegawaian = $3)
-  and ($4::bool is null or p.aktif = $4)
-  and ($5::int[] is null or p.id_skpd = any($5::int[]) or p.id_jabatan = any($6::int[])
-       or p.nip = any($7::text[]))
+where {_person_conditions(1)}
 """
 
 # Every position below an employee's, down the id_atasan chain (`union` stops cycles).

