@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -131,6 +132,27 @@ class Source:
             self._last_error = str(exc)
             raise SourceUnavailable(self.name, str(exc)) from exc
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One connection in one READ COMMITTED transaction: committed when the block ends,
+        rolled back when it raises. Connection failures become `SourceUnavailable`."""
+        pool = await self._ensure_pool()
+        left_ms = self._time_left_ms()
+        try:
+            async with pool.acquire() as conn:
+                if left_ms is not None:
+                    await conn.execute(f"set statement_timeout = {left_ms}")
+                async with conn.transaction():
+                    yield Transaction(self, conn)
+        except asyncpg.QueryCanceledError as exc:
+            if left_ms is not None:
+                raise TimeBudgetExceeded(self.name) from exc
+            self._last_error = str(exc)
+            raise SourceUnavailable(self.name, str(exc)) from exc
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+            self._last_error = str(exc)
+            raise SourceUnavailable(self.name, str(exc)) from exc
+
     async def check(self) -> Health:
         """A reachability probe: one `select 1`, timed."""
         started = time.perf_counter()
@@ -140,3 +162,30 @@ class Source:
             return Health(self.name, False, None, exc.reason, datetime.now(UTC))
         latency = (time.perf_counter() - started) * 1000
         return Health(self.name, True, round(latency, 2), self._last_error, datetime.now(UTC))
+
+
+class Transaction:
+    """The statements of one write, on one connection; each is counted by its source."""
+
+    def __init__(self, source: Source, conn: asyncpg.Connection) -> None:
+        self._source = source
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self._source.statements += 1
+        rows: list[asyncpg.Record] = await self._conn.fetch(sql, *args)
+        return rows
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        self._source.statements += 1
+        row: asyncpg.Record | None = await self._conn.fetchrow(sql, *args)
+        return row
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        self._source.statements += 1
+        await self._conn.execute(sql, *args)
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One round trip for many rows of one statement."""
+        self._source.statements += 1
+        await self._conn.executemany(sql, rows)

@@ -167,3 +167,32 @@ async def sppspm_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(small_db.sppspm_dsn)
     yield conn
     await conn.close()
+
+
+# Writes change data, so they get databases of their own; the read tests keep theirs.
+
+
+@pytest.fixture(scope="session")
+async def writes_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return await seeded(pg_server, tmp_path_factory.mktemp("writes"), "writes", "small")
+
+
+@pytest.fixture(scope="session")
+async def writes_gateway(writes_db: Databases) -> AsyncIterator[Gateway]:
+    gw = await open_gateway(writes_db)
+    yield gw
+    await close_gateway(gw)
+
+
+@pytest.fixture(scope="session")
+async def writes_ekin(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(writes_db.ekin_dsn)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def writes_sppspm(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(writes_db.sppspm_dsn)
+    yield conn
+    await conn.close()

@@ -47,6 +47,8 @@ _ACTIVITY_KIND = {
 }
 _REVIEW = {None: ReviewStatus.PENDING, True: ReviewStatus.APPROVED, False: ReviewStatus.REJECTED}
 _APPROVE_OF = {v: k for k, v in _REVIEW.items()}
+KINERJA_KIND = {kind: code for code, kind in _ACTIVITY_KIND.items()}
+"""e-kin's `jenis_kinerja` of each activity kind."""
 
 
 def full_name(front: str | None, name: str, back: str | None) -> str:
@@ -240,6 +242,11 @@ class EkinConnector(Source):
         for row in rows:
             result.setdefault(row["nip"], []).append(_activity(row))
         return result
+
+    async def activities_by_id(self, ids: Sequence[int]) -> dict[int, Activity]:
+        """Activities by `kinerja.id`."""
+        rows = await self.fetch(q.ACTIVITIES_BY_ID, list(ids))
+        return {row["id"]: _activity(row) for row in rows}
 
     async def monthly_scores(self, nips: Sequence[str], period: str) -> dict[str, MonthlyScore]:
         """Month-end scores with the allowance share their band pays."""

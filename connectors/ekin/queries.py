@@ -119,6 +119,13 @@ where nip = any($1::text[]) and tgl_mulai >= $2 and tgl_mulai < $3
 order by nip, tgl_mulai, id
 """
 
+ACTIVITY_COLUMNS = """
+    id, nip, tgl_mulai, tgl_selesai, jenis_kinerja, rincian_kinerja, output, volume,
+    durasi_menit, approve, keterangan_approve, approved_by, approved_at
+"""
+
+ACTIVITIES_BY_ID = f"select {ACTIVITY_COLUMNS} from kinerja where id = any($1::bigint[])"
+
 # Band lookup per the allowance rule: the newest table in force on the first day of
 # the period, and within it the largest lower bound not above the score.
 MONTHLY_SCORES = """

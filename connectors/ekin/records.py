@@ -107,3 +107,28 @@ class PersonFilter:
     employment_type: EmploymentType | None = None
     active: bool | None = None
     visible: VisibleRows | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewActivity:
+    """An activity to log, already checked for shape by the gateway."""
+
+    nip: str
+    kind: ActivityKind
+    starts_at: datetime
+    ends_at: datetime
+    description: str
+    output: str | None = None
+    volume: int | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A supervisor's decision on an activity. `reviewer_nip` is None only for an
+    administrator's client that is no employee (e-kin allows an empty approved_by)."""
+
+    activity_id: int
+    approve: bool
+    note: str | None
+    reviewer_nip: str | None

@@ -49,6 +49,7 @@ from connectors.lookalike.wording import (
     SECTOR_SUB_ACTIVITIES,
     VENDORS,
 )
+from connectors.sppspm.numbering import disbursement_number, order_number, request_number
 
 Row = tuple[object, ...]
 
@@ -100,7 +101,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 ROLES = ("BENDAHARA_PENGELUARAN", "PPTK", "PPK_SKPD", "PA")
 KUASA_BUD = "KUASA_BUD"
-CITY_CODE = "33.74"  # Kota Semarang in the national region code
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,7 +614,7 @@ def _request_rows(
         rows.append(
             (
                 spp_id,
-                f"{number:06d}/SPP-{request.jenis}/{request.code}/{request.year}",
+                request_number(number, request.jenis, request.code, request.year),
                 request.year,
                 request.code,
                 request.jenis,
@@ -652,8 +652,13 @@ def _order_rows(
             (
                 spm_id,
                 spp_ids[request.seq],
-                f"{CITY_CODE}/03.0/{numbers[(request.year, request.code)]:06d}/"
-                f"{request.jenis}/{request.code}/P2/{request.order_at.month}/{request.year}",
+                order_number(
+                    numbers[(request.year, request.code)],
+                    request.jenis,
+                    request.code,
+                    request.order_at,
+                    request.year,
+                ),
                 request.order_at,
                 request.order_status,
                 request.order_rejection,
@@ -685,8 +690,13 @@ def _disbursement_rows(
             (
                 sp2d_id,
                 spm_ids[request.seq],
-                f"{CITY_CODE}/04.0/{numbers[request.year]:06d}/{request.jenis}/"
-                f"{request.code}/M/{request.disbursed_at.month}/{request.year}",
+                disbursement_number(
+                    numbers[request.year],
+                    request.jenis,
+                    request.code,
+                    request.disbursed_at,
+                    request.year,
+                ),
                 request.disbursed_at,
                 _net_amount(request, rng),
                 officials.kuasa_bud[request.year].nip,

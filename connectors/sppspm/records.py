@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -155,3 +156,48 @@ class OrphanLine:
 
 
 DEFAULT_ORDER = PaymentOrderBy.REQUESTED_AT_DESC
+
+
+@dataclass(frozen=True, slots=True)
+class AllowanceLine:
+    """One line of an LS-TPP request: who is paid how much for which month."""
+
+    nip: str
+    period: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NewPaymentRequest:
+    """A payment request to submit, already checked for shape by the gateway."""
+
+    fiscal_year: int
+    code: str
+    type: PaymentType
+    ls_kind: LsKind | None
+    budget_line_id: int | None
+    amount: Decimal
+    purpose: str
+    allowance_lines: tuple[AllowanceLine, ...] = ()
+    idempotency_key: str | None = None
+
+
+class Step(enum.Enum):
+    """The steps of the lifecycle after submission, and who takes them."""
+
+    VERIFY = "verify"  # PPK_SKPD: SPP 1 -> 2, or 1 -> 3
+    ORDER = "order"  # PA: SPM issued, or SPP 2 -> 3
+    DISBURSE = "disburse"  # KUASA_BUD: SP2D issued and SPM 1 -> 2, or SPM 1 -> 3
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An official's decision on one step of a request."""
+
+    step: Step
+    request_id: int
+    approve: bool
+    actor_nip: str
+    reason: str | None = None
+    net_amount: Decimal | None = None
+    idempotency_key: str | None = None

@@ -282,3 +282,32 @@ class Access:
             )
             for official in await self._appointments(nip)
         )
+
+    # -- writes ----------------------------------------------------------------------
+    # The contract's writes column. ANALYST writes nothing; FINANCE only takes the steps
+    # its appointments allow (`may`); ADMIN writes everything.
+
+    def may_log_for(self, owner: EmployeeSubject) -> bool:
+        """STAFF log their own activities; a department system those of its staff."""
+        if self.caller.has(Role.ADMIN):
+            return True
+        if self.caller.has(Role.STAFF) and owner.nip == self.caller.nip:
+            return True
+        return self._department is not None and owner.unit_id in self._department_units
+
+    def may_review(self, owner: EmployeeSubject) -> bool:
+        """Only the supervisor chain reviews: a STAFF caller whose position is above the
+        owner's in e-kin's position chain (never their own activity)."""
+        if self.caller.has(Role.ADMIN):
+            return True
+        return (
+            self.caller.has(Role.STAFF)
+            and owner.nip != self.caller.nip
+            and owner.position_id in self._staff_positions
+        )
+
+    def may_submit_for(self, finance_code: str) -> bool:
+        """A department system submits payment requests of its own department."""
+        if self.caller.has(Role.ADMIN):
+            return True
+        return self._department is not None and department_code_of(finance_code) == self._department

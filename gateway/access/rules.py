@@ -11,6 +11,9 @@ from gateway.access.policy import Topic
 
 TYPE_TOPICS: dict[str, Topic] = {
     "Query": Topic.HEALTH,  # every root field is listed below
+    # Writes are authorised by their resolvers (`Access.may_*`); what a payload hands
+    # back is guarded like any read.
+    "Mutation": Topic.HEALTH,
     "Department": Topic.DIRECTORY,
     "WorkUnit": Topic.DIRECTORY,
     "Budget": Topic.DIRECTORY,
@@ -31,8 +34,9 @@ TYPE_TOPICS: dict[str, Topic] = {
     "DataIssue": Topic.DATA_QUALITY,
 }
 
-STRUCTURAL_TYPES = frozenset({"PageInfo"})
-"""Types that only shape a list; suffixes Connection and Edge are structural too."""
+STRUCTURAL_TYPES = frozenset({"PageInfo", "UserError"})
+"""Types that only shape a list or a mutation's answer; suffixes Connection, Edge and
+Payload are structural too."""
 
 FIELD_TOPICS: dict[str, Topic] = {
     "Query.me": Topic.PEOPLE,
@@ -68,5 +72,6 @@ def is_structural(type_name: str) -> bool:
         type_name in STRUCTURAL_TYPES
         or type_name.endswith("Connection")
         or type_name.endswith("Edge")
+        or type_name.endswith("Payload")
         or type_name.startswith("__")
     )

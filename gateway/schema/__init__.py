@@ -26,6 +26,7 @@ from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
 from gateway.operation_scope import OperationScope
+from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
 from gateway.settings import AccessSettings
@@ -97,6 +98,7 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
     schema = GatewaySchema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

@@ -1,0 +1,42 @@
+"""Why a source refused a write: a stable code a client can act on, and nothing written."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RefusalCode(StrEnum):
+    """The codes of refused writes, as clients see them in `UserError.code`."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    REASON_REQUIRED = "REASON_REQUIRED"
+    NIP_REQUIRED = "NIP_REQUIRED"
+    # e-kin
+    UNKNOWN_EMPLOYEE = "UNKNOWN_EMPLOYEE"
+    INACTIVE_EMPLOYEE = "INACTIVE_EMPLOYEE"
+    UNKNOWN_ACTIVITY = "UNKNOWN_ACTIVITY"
+    INVALID_PERIOD = "INVALID_PERIOD"
+    OVERLAPPING_ACTIVITY = "OVERLAPPING_ACTIVITY"
+    # sppspm
+    UNKNOWN_DEPARTMENT = "UNKNOWN_DEPARTMENT"
+    NO_TREASURER = "NO_TREASURER"
+    INVALID_TYPE = "INVALID_TYPE"
+    UNKNOWN_BUDGET_LINE = "UNKNOWN_BUDGET_LINE"
+    BUDGET_LINE_MISMATCH = "BUDGET_LINE_MISMATCH"
+    BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    AMOUNT_MISMATCH = "AMOUNT_MISMATCH"
+    UNKNOWN_PAYMENT_REQUEST = "UNKNOWN_PAYMENT_REQUEST"
+
+
+class WriteRefused(Exception):
+    """A write the rules do not allow. Raised before anything is written, or inside the
+    write's transaction, which then rolls back: either way the source is unchanged."""
+
+    def __init__(self, code: RefusalCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
