@@ -20,6 +20,7 @@ from gateway.access.tokens import TokenKeys, TokenVerifier
 from gateway.access.trusted import TrustedDocuments
 from gateway.context import Services
 from gateway.crosswalk import Crosswalk, CrosswalkError
+from gateway.events.hub import EventHub
 from gateway.http import BodySizeLimit, GatewayGraphQL
 from gateway.schema import build_schema
 from gateway.settings import Settings
@@ -46,11 +47,14 @@ def build_services(settings: Settings) -> Services:
         issuer=access.jwt_issuer,
         audience=access.jwt_audience,
     )
+    ekin = EkinConnector(pool(settings.ekin_dsn))
+    sppspm = SppspmConnector(pool(settings.sppspm_dsn))
     return Services(
         settings=settings,
-        ekin=EkinConnector(pool(settings.ekin_dsn)),
-        sppspm=SppspmConnector(pool(settings.sppspm_dsn)),
+        ekin=ekin,
+        sppspm=sppspm,
         crosswalk=crosswalk,
+        events=EventHub(ekin, sppspm, settings.events_poll_ms / 1000),
         tokens=TokenVerifier(keys) if keys.configured else None,
         trusted_documents=(
             TrustedDocuments.load(access.trusted_documents) if access.trusted_documents else None
@@ -90,6 +94,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             await check_crosswalk_codes(services)
             yield
         finally:
+            await services.events.close()
             await services.ekin.close()
             await services.sppspm.close()
 

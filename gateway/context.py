@@ -21,6 +21,7 @@ from gateway.access.rate_limit import RateLimiter
 from gateway.access.tokens import TokenVerifier
 from gateway.access.trusted import TrustedDocuments
 from gateway.crosswalk import Crosswalk
+from gateway.events.hub import EventHub
 from gateway.loaders import Loaders
 from gateway.settings import ANONYMOUS_ROLE, RoleLimits, Settings
 
@@ -33,6 +34,7 @@ class Services:
     ekin: EkinConnector
     sppspm: SppspmConnector
     crosswalk: Crosswalk
+    events: EventHub
     tokens: TokenVerifier | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     trusted_documents: TrustedDocuments | None = None
@@ -48,6 +50,10 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit: AuditTrail = field(default_factory=AuditTrail)
     connection_params: dict[str, object] | None = None  # set by strawberry on WebSockets
+
+    def renew_loaders(self) -> None:
+        """Forget what this context's loaders cached (a new event of a subscription)."""
+        self.loaders = Loaders(self.services.ekin, self.services.sppspm, self.services.crosswalk)
 
     @property
     def limits(self) -> RoleLimits:

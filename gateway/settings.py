@@ -109,6 +109,7 @@ class Settings:
     graphiql: bool = True
     log_level: str = "info"
     audit_log: Path | None = None
+    events_poll_ms: int = 1000
     access: AccessSettings = AccessSettings()
 
     def current_fiscal_year(self) -> int:
@@ -136,6 +137,7 @@ class Settings:
             audit_log=Path(env["SMARTGATE_AUDIT_LOG"].strip())
             if env.get("SMARTGATE_AUDIT_LOG", "").strip()
             else None,
+            events_poll_ms=_integer(env, "SMARTGATE_EVENTS_POLL_MS", 1000, 50, 60_000),
             access=AccessSettings.from_env(env),
         )
 

@@ -84,7 +84,7 @@ def _person(row: Mapping[str, object]) -> Person:
     )
 
 
-def _activity(row: asyncpg.Record) -> Activity:
+def activity_of(row: asyncpg.Record) -> Activity:
     return Activity(
         id=row["id"],
         nip=row["nip"],
@@ -99,6 +99,7 @@ def _activity(row: asyncpg.Record) -> Activity:
         review_note=row["keterangan_approve"],
         reviewed_by=row["approved_by"],
         reviewed_at=row["approved_at"],
+        logged_at=row.get("created_at"),
     )
 
 
@@ -240,13 +241,13 @@ class EkinConnector(Source):
         )
         result: dict[str, list[Activity]] = {}
         for row in rows:
-            result.setdefault(row["nip"], []).append(_activity(row))
+            result.setdefault(row["nip"], []).append(activity_of(row))
         return result
 
     async def activities_by_id(self, ids: Sequence[int]) -> dict[int, Activity]:
         """Activities by `kinerja.id`."""
         rows = await self.fetch(q.ACTIVITIES_BY_ID, list(ids))
-        return {row["id"]: _activity(row) for row in rows}
+        return {row["id"]: activity_of(row) for row in rows}
 
     async def monthly_scores(self, nips: Sequence[str], period: str) -> dict[str, MonthlyScore]:
         """Month-end scores with the allowance share their band pays."""

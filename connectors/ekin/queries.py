@@ -108,20 +108,19 @@ with recursive below as (
 select id from below
 """
 
+ACTIVITY_COLUMNS = """
+    id, nip, tgl_mulai, tgl_selesai, jenis_kinerja, rincian_kinerja, output, volume,
+    durasi_menit, approve, keterangan_approve, approved_by, approved_at
+"""
+
 # $1 nips, $2 from (inclusive), $3 to (exclusive), $4 approve state filter applies,
 # $5 the approve value (null = pending).
-ACTIVITIES = """
-select id, nip, tgl_mulai, tgl_selesai, jenis_kinerja, rincian_kinerja, output, volume,
-       durasi_menit, approve, keterangan_approve, approved_by, approved_at
+ACTIVITIES = f"""
+select {ACTIVITY_COLUMNS}
 from kinerja
 where nip = any($1::text[]) and tgl_mulai >= $2 and tgl_mulai < $3
   and (not $4::bool or approve is not distinct from $5::bool)
 order by nip, tgl_mulai, id
-"""
-
-ACTIVITY_COLUMNS = """
-    id, nip, tgl_mulai, tgl_selesai, jenis_kinerja, rincian_kinerja, output, volume,
-    durasi_menit, approve, keterangan_approve, approved_by, approved_at
 """
 
 ACTIVITIES_BY_ID = f"select {ACTIVITY_COLUMNS} from kinerja where id = any($1::bigint[])"

@@ -56,6 +56,7 @@ class Activity:
     review_note: str | None
     reviewed_by: str | None
     reviewed_at: datetime | None
+    logged_at: datetime | None = None  # read only where events need it
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,10 @@ TYPE_TOPICS: dict[str, Topic] = {
     # Writes are authorised by their resolvers (`Access.may_*`); what a payload hands
     # back is guarded like any read.
     "Mutation": Topic.HEALTH,
+    # Subscriptions check their topic when they start and filter each event by the rules.
+    "Subscription": Topic.HEALTH,
+    "PaymentRequestEvent": Topic.PAYMENTS,
+    "ActivityEvent": Topic.ACTIVITIES,
     "Department": Topic.DIRECTORY,
     "WorkUnit": Topic.DIRECTORY,
     "Budget": Topic.DIRECTORY,

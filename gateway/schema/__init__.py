@@ -29,6 +29,7 @@ from gateway.operation_scope import OperationScope
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
+from gateway.schema.subscription import Subscription
 from gateway.settings import AccessSettings
 
 log = logging.getLogger("smartgate")
@@ -99,6 +100,7 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

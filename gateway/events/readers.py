@@ -1,0 +1,115 @@
+"""The change readers of the two sources, turning source changes into events.
+
+Each poll costs a fixed handful of statements whatever the number of subscribers: the
+new history rows (or activities), the requests (or people) they concern, and for e-kin
+the pending activities that got reviewed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from connectors.domain import ReviewStatus
+from connectors.ekin import changes as ekin_changes
+from connectors.ekin.connector import EkinConnector
+from connectors.ekin.records import Activity
+from connectors.sppspm import changes as sppspm_changes
+from connectors.sppspm.connector import SppspmConnector
+from connectors.tail import IdTail
+from gateway.events.records import (
+    ActivityEvent,
+    ActivityEventKind,
+    PaymentEvent,
+    PaymentRequestEventKind,
+)
+
+BATCH = 500
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class PaymentChanges:
+    """sppspm's `riwayat_status`, tailed by id. The rows one transaction wrote for one
+    request (a disbursement writes two) make one event."""
+
+    def __init__(self, sppspm: SppspmConnector) -> None:
+        self._sppspm = sppspm
+        self._tail = IdTail(0)
+
+    async def start(self) -> None:
+        self._tail = IdTail(await sppspm_changes.last_history_id(self._sppspm))
+
+    async def poll(self) -> tuple[list[PaymentEvent], bool]:
+        entries = await sppspm_changes.history_after(
+            self._sppspm, self._tail.last_id, self._tail.gaps, BATCH
+        )
+        fresh = set(self._tail.advance([e.id for e in entries], _now()))
+        changes: dict[tuple[int, datetime], bool] = {}
+        for entry in entries:
+            if entry.id in fresh and entry.request_id is not None:
+                key = (entry.request_id, entry.at)
+                changes[key] = changes.get(key, False) or entry.created
+        if not changes:
+            return [], len(entries) == BATCH
+        requests = await self._sppspm.requests_by_id(sorted({rid for rid, _ in changes}))
+        events = [
+            PaymentEvent(
+                PaymentRequestEventKind.CREATED
+                if created
+                else PaymentRequestEventKind.STATUS_CHANGED,
+                requests[request_id],
+                at,
+            )
+            for (request_id, at), created in changes.items()
+            if request_id in requests
+        ]
+        return events, len(entries) == BATCH
+
+
+class ActivityChanges:
+    """e-kin's `kinerja`: new rows tailed by id, and pending rows asked for by id until
+    they are reviewed."""
+
+    def __init__(self, ekin: EkinConnector) -> None:
+        self._ekin = ekin
+        self._tail = IdTail(0)
+        self._pending: set[int] = set()
+
+    async def start(self) -> None:
+        self._tail = IdTail(await ekin_changes.last_activity_id(self._ekin))
+        self._pending = await ekin_changes.pending_ids(self._ekin)
+
+    async def poll(self) -> tuple[list[ActivityEvent], bool]:
+        rows = await ekin_changes.activities_after(
+            self._ekin, self._tail.last_id, self._tail.gaps, BATCH
+        )
+        fresh = set(self._tail.advance([a.id for a in rows], _now()))
+        logged = [a for a in rows if a.id in fresh]
+        reviewed = await ekin_changes.reviewed_among(self._ekin, sorted(self._pending))
+        self._pending.difference_update(a.id for a in reviewed)
+        self._pending.update(a.id for a in logged if a.status is ReviewStatus.PENDING)
+        changes: list[tuple[ActivityEventKind, Activity]] = [
+            (ActivityEventKind.LOGGED, a) for a in logged
+        ]
+        changes += [
+            (ActivityEventKind.REVIEWED, a)
+            for a in logged + reviewed
+            if a.status is not ReviewStatus.PENDING
+        ]
+        if not changes:
+            return [], len(rows) == BATCH
+        owners = await self._ekin.people(sorted({a.nip for _, a in changes}))
+        events = [
+            ActivityEvent(kind, activity, owners[activity.nip], _when(kind, activity))
+            for kind, activity in changes
+            if activity.nip in owners
+        ]
+        return events, len(rows) == BATCH
+
+
+def _when(kind: ActivityEventKind, activity: Activity) -> datetime:
+    moment = activity.logged_at if kind is ActivityEventKind.LOGGED else activity.reviewed_at
+    return moment or datetime.now(UTC)

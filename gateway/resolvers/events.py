@@ -1,0 +1,54 @@
+"""What each subscriber receives: the shared feeds' events, filtered by the same policy
+as queries, so nobody receives what they could not query."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from gateway.access.policy import EmployeeSubject, PaymentSubject, Topic
+from gateway.context import RequestContext
+from gateway.crosswalk import department_code_of
+from gateway.errors import Forbidden
+from gateway.events.records import ActivityEvent, PaymentEvent
+from gateway.joins import require_department_code
+
+
+async def payment_events(
+    ctx: RequestContext, department_code: str | None
+) -> AsyncIterator[PaymentEvent]:
+    """Events of the payment requests the caller may read, of one department if named."""
+    access = ctx.access  # this operation's; a later operation on the socket gets its own
+    access.require(Topic.PAYMENTS, "paymentRequestEvents")
+    if department_code is not None:
+        require_department_code(department_code, "departmentCode")
+    department = access.department_scope(Topic.PAYMENTS, department_code, "departmentCode")
+    async with ctx.services.events.payments.subscribe() as subscriber:
+        while True:
+            event = await subscriber.next()
+            request = event.request
+            if department is not None and department_code_of(request.code) != department:
+                continue
+            if access.admits(PaymentSubject(request.code, request.fiscal_year)):
+                yield event
+
+
+async def activity_events(ctx: RequestContext, nip: str | None) -> AsyncIterator[ActivityEvent]:
+    """Events of the activities the caller may read, of one employee if named."""
+    access = ctx.access
+    access.require(Topic.ACTIVITIES, "activityEvents")
+    if nip is not None:
+        person = await ctx.loaders.person.load(nip)
+        subject = EmployeeSubject(nip, person.unit_id, person.position_id) if person else None
+        if subject is None or not access.permits(Topic.ACTIVITIES, subject):
+            raise Forbidden(
+                f"activityEvents: the activities of {nip} are not readable by this caller"
+            )
+    async with ctx.services.events.activities.subscribe() as subscriber:
+        while True:
+            event = await subscriber.next()
+            owner = event.owner
+            if nip is not None and owner.nip != nip:
+                continue
+            subject = EmployeeSubject(owner.nip, owner.unit_id, owner.position_id)
+            if access.permits(Topic.ACTIVITIES, subject):
+                yield event

@@ -1,0 +1,80 @@
+"""The root Subscription (graphql-transport-ws on /graphql): payment-request and activity
+events, including changes made in the legacy systems' own user interfaces."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from connectors.source import statement_deadline
+from gateway.context import Info
+from gateway.events import records
+from gateway.resolvers import events as resolve
+from gateway.schema import finance, people
+from gateway.schema.scalars import Nip
+
+# Registered in place, as in `enums`.
+strawberry.enum(records.PaymentRequestEventKind)
+strawberry.enum(records.ActivityEventKind)
+
+
+@strawberry.type
+class PaymentRequestEvent:
+    kind: records.PaymentRequestEventKind
+    payment_request: finance.PaymentRequest = strawberry.field(
+        description="The request as it stood when the change was read."
+    )
+    at: datetime = strawberry.field(description="When the change was made.")
+
+
+@strawberry.type
+class ActivityEvent:
+    kind: records.ActivityEventKind
+    activity: people.Activity
+    at: datetime = strawberry.field(description="When the activity was logged or reviewed.")
+
+
+def _per_event(info: Info) -> None:
+    """Each event is resolved like a request of its own: fresh loaders (nothing cached
+    from an earlier event) and the caller's time budget for its statements."""
+    ctx = info.context
+    ctx.renew_loaders()
+    budget = ctx.limits.time_budget_ms / 1000
+    statement_deadline.set(asyncio.get_running_loop().time() + budget)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Payment requests created or changing status, of one department (with its"
+        " sub-units) or of all the caller may read."
+    )
+    async def payment_request_events(
+        self, info: Info, department_code: str | None = None
+    ) -> AsyncGenerator[PaymentRequestEvent, None]:
+        async for event in resolve.payment_events(info.context, department_code):
+            _per_event(info)
+            yield PaymentRequestEvent(
+                kind=event.kind,
+                payment_request=finance.PaymentRequest.from_record(event.request),
+                at=event.at,
+            )
+
+    @strawberry.subscription(
+        description="Activities logged or reviewed, of one employee or of all the caller may read."
+    )
+    async def activity_events(
+        self, info: Info, nip: Nip | None = None
+    ) -> AsyncGenerator[ActivityEvent, None]:
+        async for event in resolve.activity_events(info.context, nip):
+            _per_event(info)
+            owner = event.owner
+            subject = people.Employee.from_record(owner).access_subject()
+            yield ActivityEvent(
+                kind=event.kind,
+                activity=people.Activity.from_record(event.activity, subject),
+                at=event.at,
+            )
