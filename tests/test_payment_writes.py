@@ -649,3 +649,63 @@ async def test_a_step_repeated_with_its_key_answers_again_and_changes_nothing(
     conflict = await step(verifier, VERIFY, {**given, "approve": False, "reason": "x"})
     assert error_codes(conflict) == ["IDEMPOTENCY_CONFLICT"]
     assert await snapshot(writes_sppspm) == before
+
+
+async def test_a_number_sppspm_itself_takes_meanwhile_is_not_reused(
+    writes_gateway: Gateway,
+    writes_db: Databases,
+    writes_sppspm: asyncpg.Connection,
+    finance: Finance,
+) -> None:
+    last = await writes_sppspm.fetchval(
+        "select max(substring(nomor_spp from '^([0-9]+)/')::int) from spp"
+        " where tahun = $1 and kode_skpd = $2",
+        YEAR,
+        finance.dept,
+    )
+    legacy = await asyncpg.connect(writes_db.sppspm_dsn)
+    try:
+        typing = legacy.transaction()
+        await typing.start()
+        # sppspm's own screen writes the next number and has not committed yet
+        await legacy.execute(
+            "insert into spp (nomor_spp, tahun, kode_skpd, jenis, nilai, uraian, nip_bendahara,"
+            " tgl_spp, status, created_at)"
+            " values ($1, $2, $3, 'UP', 1000, 'UP dari layar sppspm', $4, localtimestamp, 0,"
+            " localtimestamp)",
+            f"{last + 1:06d}/SPP-UP/{finance.dept}/{YEAR}",
+            YEAR,
+            finance.dept,
+            finance.treasurer,
+        )
+        up = {"departmentCode": finance.dept, "type": "UP", "amount": "1000.00", "purpose": "UP"}
+        submission = asyncio.create_task(submit(dept_system(writes_gateway, finance.dept), up))
+        await asyncio.sleep(0.5)  # the gateway's insert waits on the number's unique index
+        assert not submission.done()
+        await typing.commit()
+        payload = await submission
+    finally:
+        await legacy.close()
+    assert payload["errors"] == []
+    assert payload["paymentRequest"]["number"].startswith(f"{last + 2:06d}/")
+
+
+LEAN_SUBMIT = """
+mutation($input: SubmitPaymentRequestInput!) {
+  submitPaymentRequest(input: $input) { paymentRequest { number } errors { code } }
+}
+"""
+
+
+async def test_a_submission_costs_a_fixed_number_of_statements(
+    writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
+) -> None:
+    caller = dept_system(writes_gateway, finance.dept)
+    line = await new_line(writes_sppspm, finance.dept, "5000000")
+    # unit and treasurer, line lock, committed, number lock, next number, insert, history,
+    # and the request read back
+    assert await caller.counted(LEAN_SUBMIT, {"input": goods(finance.dept, line)}) == 8
+    # the key's lock and lookup
+    keyed = goods(finance.dept, line, idempotencyKey="simda-counted")
+    assert await caller.counted(LEAN_SUBMIT, {"input": keyed}) == 10
+    assert await caller.counted(LEAN_SUBMIT, {"input": keyed}) == 3  # a repeat
