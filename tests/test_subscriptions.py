@@ -20,9 +20,10 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
+from gateway.access.tokens import mint
 from gateway.app import create_app
 from gateway.context import Services
-from tests.conftest import Databases, settings_for, token
+from tests.conftest import TEST_SECRET, Databases, settings_for, token
 from tests.test_activity_writes import LOG, Office, free_morning, work
 from tests.test_activity_writes import office as office  # noqa: F401 (fixture)
 from tests.test_payment_writes import SUBMIT, Finance, goods, new_line
@@ -311,3 +312,15 @@ async def test_a_subscription_the_caller_could_not_query_is_refused(
 def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
     payload = message["payload"]
     return list(payload if isinstance(payload, list) else payload.get("errors", []))
+
+
+async def test_a_subscription_ends_when_its_token_expires(
+    first: Server,
+    finance: Finance,  # noqa: F811
+) -> None:
+    short = mint(TEST_SECRET, role="ANALYST", sub="analyst", ttl=timedelta(seconds=3))
+    async with subscribed(first, short, PAYMENT_EVENTS) as ws:
+        messages = await received(ws, 4)
+    errors = [e for m in messages if m["type"] in ("next", "error") for e in _errors(m)]
+    assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+    assert "expired" in errors[0]["message"]

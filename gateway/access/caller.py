@@ -24,6 +24,7 @@ class Caller:
     sub: str | None = None
     roles: frozenset[Role] = frozenset()
     department: str | None = None
+    expires_at: float | None = None  # the token's exp, in seconds since the epoch
 
     @property
     def anonymous(self) -> bool:

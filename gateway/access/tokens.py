@@ -318,7 +318,13 @@ def _caller_from_claims(claims: Mapping[str, Any]) -> Caller:
         raise TokenRefused(
             f"{' and '.join(people)} tokens must have an 18-digit NIP as sub, not {sub!r}"
         )
-    return Caller(sub=nip or sub, roles=roles, department=department)
+    expires = claims.get("exp")
+    return Caller(
+        sub=nip or sub,
+        roles=roles,
+        department=department,
+        expires_at=float(expires) if isinstance(expires, int | float) else None,
+    )
 
 
 def _roles(value: Any) -> frozenset[Role]:

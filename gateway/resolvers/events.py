@@ -3,14 +3,35 @@ as queries, so nobody receives what they could not query."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from typing import TypeVar
 
+from gateway.access.caller import Caller
 from gateway.access.policy import EmployeeSubject, PaymentSubject, Topic
 from gateway.context import RequestContext
 from gateway.crosswalk import department_code_of
-from gateway.errors import Forbidden
+from gateway.errors import Forbidden, Unauthenticated
+from gateway.events.feed import Subscriber
 from gateway.events.records import ActivityEvent, PaymentEvent
 from gateway.joins import require_department_code
+
+E = TypeVar("E")
+
+
+async def next_while_valid(subscriber: Subscriber[E], caller: Caller) -> E:
+    """The next event, unless the caller's token expires first: a subscription lives no
+    longer than the token it was opened with."""
+    if caller.expires_at is None:
+        return await subscriber.next()
+    left = caller.expires_at - time.time()
+    try:
+        return await asyncio.wait_for(subscriber.next(), timeout=max(left, 0))
+    except TimeoutError:
+        raise Unauthenticated(
+            "the token this subscription was opened with has expired; reconnect with a new one"
+        ) from None
 
 
 async def payment_events(
@@ -24,7 +45,7 @@ async def payment_events(
     department = access.department_scope(Topic.PAYMENTS, department_code, "departmentCode")
     async with ctx.services.events.payments.subscribe() as subscriber:
         while True:
-            event = await subscriber.next()
+            event = await next_while_valid(subscriber, ctx.caller)
             request = event.request
             if department is not None and department_code_of(request.code) != department:
                 continue
@@ -45,7 +66,7 @@ async def activity_events(ctx: RequestContext, nip: str | None) -> AsyncIterator
             )
     async with ctx.services.events.activities.subscribe() as subscriber:
         while True:
-            event = await subscriber.next()
+            event = await next_while_valid(subscriber, ctx.caller)
             owner = event.owner
             if nip is not None and owner.nip != nip:
                 continue
