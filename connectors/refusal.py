@@ -40,3 +40,29 @@ class WriteRefused(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+def key_reused(key: str, what: str) -> WriteRefused:
+    """The idempotency key was used before with another input."""
+    return WriteRefused(
+        RefusalCode.IDEMPOTENCY_CONFLICT,
+        f"idempotency key {key!r} was used for another {what} input; repeat the same input,"
+        f" or use a new key for a new {what}",
+        "idempotencyKey",
+    )
+
+
+def decided_otherwise(what: str) -> WriteRefused:
+    """A step repeated with a key, but the step was taken with another decision."""
+    return WriteRefused(
+        RefusalCode.IDEMPOTENCY_CONFLICT,
+        f"{what} was already taken with another decision; a repeat with the same idempotency"
+        " key must repeat the same input",
+        "idempotencyKey",
+    )
+
+
+def require_reason(approve: bool, reason: str | None, field: str) -> None:
+    """A rejection says why."""
+    if not approve and not (reason and reason.strip()):
+        raise WriteRefused(RefusalCode.REASON_REQUIRED, "a rejection must give its reason", field)

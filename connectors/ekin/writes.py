@@ -14,7 +14,13 @@ from datetime import datetime
 
 from connectors.ekin.connector import KINERJA_KIND
 from connectors.ekin.records import NewActivity, Review
-from connectors.refusal import RefusalCode, WriteRefused
+from connectors.refusal import (
+    RefusalCode,
+    WriteRefused,
+    decided_otherwise,
+    key_reused,
+    require_reason,
+)
 from connectors.source import Source
 
 MAX_MINUTES = 720  # kinerja.durasi_menit is checked between 1 and 720
@@ -88,12 +94,7 @@ async def log(source: Source, activity: NewActivity) -> int:
                     and earlier["volume"] == activity.volume
                 )
                 if not same:
-                    raise WriteRefused(
-                        RefusalCode.IDEMPOTENCY_CONFLICT,
-                        f"idempotency key {key!r} was used for another activity input;"
-                        " repeat the same input, or use a new key for a new activity",
-                        "idempotencyKey",
-                    )
+                    raise key_reused(key, "activity")
                 activity_id: int = earlier["id"]
                 return activity_id
         employee = await tx.fetchrow(EMPLOYEE_FOR_UPDATE, activity.nip)
@@ -135,8 +136,7 @@ async def log(source: Source, activity: NewActivity) -> int:
 async def review(source: Source, decision: Review, idempotency_key: str | None) -> None:
     """Approve or reject a pending activity. A repeat of the same decision with an
     idempotency key changes nothing; another decision on a reviewed one is refused."""
-    if not decision.approve and not (decision.note and decision.note.strip()):
-        raise WriteRefused(RefusalCode.REASON_REQUIRED, "a rejection must give its reason", "note")
+    require_reason(decision.approve, decision.note, "note")
     async with source.transaction() as tx:
         row = await tx.fetchrow(ACTIVITY_FOR_UPDATE, decision.activity_id)
         if row is None:
@@ -160,13 +160,7 @@ async def review(source: Source, decision: Review, idempotency_key: str | None) 
                 and row["approved_by"] == decision.reviewer_nip
             )
             if not same:
-                raise WriteRefused(
-                    RefusalCode.IDEMPOTENCY_CONFLICT,
-                    f"activity {decision.activity_id} was already {state} with another"
-                    " decision; a repeat with the same idempotency key must repeat the same"
-                    " input",
-                    "idempotencyKey",
-                )
+                raise decided_otherwise(f"the review of activity {decision.activity_id}")
             return
         await tx.execute(
             SET_REVIEW, decision.activity_id, decision.approve, decision.note, decision.reviewer_nip

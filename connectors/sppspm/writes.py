@@ -27,7 +27,13 @@ import asyncpg
 
 from connectors.domain import LsKind
 from connectors.nip import spaced, try_normalise_nip
-from connectors.refusal import RefusalCode, WriteRefused
+from connectors.refusal import (
+    RefusalCode,
+    WriteRefused,
+    decided_otherwise,
+    key_reused,
+    require_reason,
+)
 from connectors.source import Source, Transaction
 from connectors.sppspm import numbering
 from connectors.sppspm.records import AllowanceLine, Decision, NewPaymentRequest, Step
@@ -271,12 +277,7 @@ def _replayed(earlier: Row, request: NewPaymentRequest) -> int:
         and sorted(lines, key=_line_key) == sorted(request.allowance_lines, key=_line_key)
     )
     if not same:
-        raise WriteRefused(
-            RefusalCode.IDEMPOTENCY_CONFLICT,
-            f"idempotency key {request.idempotency_key!r} was used for another payment request"
-            " input; repeat the same input, or use a new key for a new request",
-            "idempotencyKey",
-        )
+        raise key_reused(request.idempotency_key or "", "payment request")
     request_id: int = earlier["id"]
     return request_id
 
@@ -296,10 +297,7 @@ async def decide(source: Source, decision: Decision) -> None:
 
 
 def _check_decision(decision: Decision) -> None:
-    if not decision.approve and not (decision.reason and decision.reason.strip()):
-        raise WriteRefused(
-            RefusalCode.REASON_REQUIRED, "a rejection must give its reason", "reason"
-        )
+    require_reason(decision.approve, decision.reason, "reason")
     if decision.net_amount is not None and (
         decision.step is not Step.DISBURSE or not decision.approve
     ):
@@ -331,12 +329,7 @@ async def _decide_once(source: Source, decision: Decision) -> None:
             if decision.idempotency_key is None:
                 raise _invalid(decision, state)
             if not replay:
-                raise WriteRefused(
-                    RefusalCode.IDEMPOTENCY_CONFLICT,
-                    f"this {decision.step.value} step was already taken with another decision;"
-                    " a repeat with the same idempotency key must repeat the same input",
-                    "idempotencyKey",
-                )
+                raise decided_otherwise(f"the {decision.step.value} step")
             return
         await _STEPS[decision.step](tx, state, decision)
 
