@@ -1,17 +1,23 @@
-"""What every source connector shares: its pool, its statement counter and its health."""
+"""What every source connector shares: its pool, its statement counter, its time-outs,
+its circuit breaker and its health."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
+from opentelemetry.trace import NoOpTracer, Tracer
+
+from connectors.breaker import BreakerSettings, BreakerState, CircuitBreaker, CircuitOpen
+
+T = TypeVar("T")
 
 
 class SourceUnavailable(Exception):
@@ -23,6 +29,12 @@ class SourceUnavailable(Exception):
         self.reason = reason
         # graphql-core copies `extensions` of the original error into the response.
         self.extensions = {"code": "SOURCE_UNAVAILABLE", "source": source}
+
+
+class PoolExhausted(SourceUnavailable):
+    """No pooled connection became free in time. The gateway is busy, the database may
+    be fine, so the breaker does not count it; the statements that hold the connections
+    count when they fail."""
 
 
 class TimeBudgetExceeded(Exception):
@@ -37,6 +49,11 @@ statement_deadline: ContextVar[float | None] = ContextVar("statement_deadline", 
 """The event-loop time by which the current request must be done; statements get at most
 what is left of it as their PostgreSQL statement_timeout."""
 
+ASYNCIO_GRACE_S = 1.0
+"""How much longer than PostgreSQL's statement_timeout the gateway waits for an answer.
+PostgreSQL gets the first chance to cancel (cleanly, the connection stays usable); the
+asyncio timeout is for a server or network that does not answer at all."""
+
 
 @dataclass(frozen=True, slots=True)
 class PoolSettings:
@@ -44,6 +61,8 @@ class PoolSettings:
     min_size: int = 1
     max_size: int = 10
     statement_timeout_ms: int = 10_000
+    acquire_timeout_ms: int = 2_000
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,48 +72,94 @@ class Health:
     latency_ms: float | None
     last_error: str | None
     checked_at: datetime
+    breaker: BreakerState = BreakerState.CLOSED
+
+
+def is_source_failure(exc: BaseException) -> bool:
+    """Whether an error says the source is down or overwhelmed (what the breaker counts),
+    as opposed to an error in the statement or its input (bad input, a constraint)."""
+    if isinstance(exc, ValueError):
+        # asyncpg's client-side DataError and ClientConfigurationError: bad arguments.
+        return False
+    return isinstance(
+        exc,
+        OSError  # refused, reset, no route, and TimeoutError
+        | asyncpg.PostgresConnectionError  # lost or never made
+        | asyncpg.InterfaceError  # "connection is closed"
+        | asyncpg.OperatorInterventionError  # 57xxx: shutting down, starting up, cancelled
+        | asyncpg.InsufficientResourcesError  # 53xxx: too many connections, disk full
+        | asyncpg.PostgresSystemError,  # 58xxx: I/O error
+    )
+
+
+class SourceObserver(Protocol):
+    """What watches a source's statements (the gateway's metrics)."""
+
+    def statement(self, source: str, seconds: float) -> None: ...
+
+    def failure(self, source: str) -> None: ...
 
 
 class Source:
     """One legacy PostgreSQL database reached through one asyncpg pool.
 
-    Every statement goes through `fetch`, which counts it (tests pin statements per
-    request) and turns connection failures into `SourceUnavailable`.
+    Every statement goes through `fetch` or `transaction`, which count it (tests pin
+    statements per request), ask the circuit breaker first, wait a bounded time for a
+    pooled connection, bound the statement by PostgreSQL's statement_timeout and an
+    asyncio timeout, and turn failures of the source into `SourceUnavailable`.
     """
 
     name = "source"
 
-    def __init__(self, settings: PoolSettings) -> None:
+    def __init__(self, settings: PoolSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.statements = 0
+        self.breaker = CircuitBreaker(settings.breaker, clock)
         self._pool: asyncpg.Pool | None = None
         self._last_error: str | None = None
+        self._in_use = 0
+        self.observer: SourceObserver | None = None
+        self.tracer: Tracer = NoOpTracer()
+        self._waiting = 0
 
     async def open(self) -> None:
         """Create the pool; a source that is down now is retried on first use."""
         with contextlib.suppress(SourceUnavailable):
-            await self._ensure_pool()
+            async with self._admitted():
+                await self._ensure_pool()
 
     async def close(self) -> None:
+        """Close the pool, waiting for connections in use to be released."""
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
+    @property
+    def connections_in_use(self) -> int:
+        """Pooled connections held by a statement or transaction now."""
+        return self._in_use
+
+    @property
+    def connections_waiting(self) -> int:
+        """Statements waiting for a pooled connection now."""
+        return self._waiting
+
     async def _ensure_pool(self) -> asyncpg.Pool:
         if self._pool is None:
-            try:
-                self._pool = await asyncpg.create_pool(
+            self._pool = await _refused_as_unavailable(
+                self.name,
+                asyncpg.create_pool(
                     self.settings.dsn,
                     min_size=self.settings.min_size,
                     max_size=self.settings.max_size,
+                    # Bounds making a connection, at start and when the pool replaces one.
+                    timeout=self.settings.acquire_timeout_ms / 1000,
                     server_settings={
                         "statement_timeout": str(self.settings.statement_timeout_ms),
                         "application_name": "smartgate",
                     },
-                )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                self._last_error = str(exc)
-                raise SourceUnavailable(self.name, str(exc)) from exc
+                ),
+            )
         return self._pool
 
     def _time_left_ms(self) -> int | None:
@@ -108,84 +173,210 @@ class Source:
             raise TimeBudgetExceeded(self.name)
         return left if left < self.settings.statement_timeout_ms else None
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        """Run one read statement and return its rows, within the request's time budget."""
-        pool = await self._ensure_pool()
-        left_ms = self._time_left_ms()
-        self.statements += 1
+    @contextlib.asynccontextmanager
+    async def _admitted(self) -> AsyncIterator[None]:
+        """Ask the breaker, run the block, report its outcome, and turn failures of the
+        source into `SourceUnavailable`."""
         try:
-            async with pool.acquire() as conn:
+            probe = self.breaker.admit()
+        except CircuitOpen as exc:
+            self._observe_failure()
+            raise SourceUnavailable(self.name, str(exc)) from None
+        try:
+            yield
+        except SourceUnavailable as exc:
+            self._observe_failure()
+            if exc.source != self.name:  # another source failed inside our transaction
+                self.breaker.abandoned(probe)
+            elif isinstance(exc, PoolExhausted):
+                self._last_error = exc.reason
+                self.breaker.abandoned(probe)
+            else:
+                self._last_error = exc.reason
+                self.breaker.failed(probe)
+            raise
+        except (TimeBudgetExceeded, asyncio.CancelledError):
+            self.breaker.abandoned(probe)
+            raise
+        except Exception as exc:
+            if not is_source_failure(exc):
+                self.breaker.succeeded(probe)  # the source answered, with an error
+                raise
+            reason = str(exc) or type(exc).__name__
+            self._last_error = reason
+            self.breaker.failed(probe)
+            self._observe_failure()
+            raise SourceUnavailable(self.name, reason) from exc
+        else:
+            self.breaker.succeeded(probe)
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[tuple[asyncpg.Connection, float]]:
+        """A pooled connection, admitted by the breaker, and the time each statement on
+        it may take before the gateway gives up on it."""
+        async with self._admitted():
+            pool = await self._ensure_pool()
+            left_ms = self._time_left_ms()
+            conn = await self._acquire(pool)
+            self._in_use += 1
+            try:
+                limit_ms = self.settings.statement_timeout_ms if left_ms is None else left_ms
+                timeout_s = limit_ms / 1000 + ASYNCIO_GRACE_S
                 if left_ms is not None:
                     # An int, never input. The pool's reset (RESET ALL) undoes it on release.
-                    await conn.execute(f"set statement_timeout = {left_ms}")
-                rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
-                return rows
-        except asyncpg.QueryCanceledError as exc:
-            if left_ms is not None:
-                raise TimeBudgetExceeded(self.name) from exc
-            self._last_error = str(exc)
-            raise SourceUnavailable(self.name, str(exc)) from exc
-        except (OSError, asyncpg.PostgresConnectionError) as exc:
-            self._last_error = str(exc)
-            raise SourceUnavailable(self.name, str(exc)) from exc
-        except asyncpg.InterfaceError as exc:
-            self._last_error = str(exc)
-            raise SourceUnavailable(self.name, str(exc)) from exc
+                    set_timeout = conn.execute(f"set statement_timeout = {left_ms}")
+                    await self._answer(conn, timeout_s, set_timeout)
+                try:
+                    yield conn, timeout_s
+                except asyncpg.QueryCanceledError as exc:
+                    if left_ms is not None:
+                        raise TimeBudgetExceeded(self.name) from exc
+                    raise SourceUnavailable(
+                        self.name, f"no answer within the statement timeout of {limit_ms} ms"
+                    ) from exc
+            finally:
+                self._in_use -= 1
+                # A connection that cannot be reset is dropped by the pool, which makes a
+                # new one on demand; the outcome of the block is what the caller needs.
+                with contextlib.suppress(Exception):
+                    await pool.release(conn)
+
+    async def _acquire(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+        """A connection from the pool, waiting at most acquire_timeout_ms for one."""
+        wait_ms = self.settings.acquire_timeout_ms
+        self._waiting += 1
+        try:
+            conn: asyncpg.Connection = await _refused_as_unavailable(
+                self.name, pool.acquire(timeout=wait_ms / 1000)
+            )
+        except TimeoutError:
+            if self._in_use >= self.settings.max_size:
+                raise PoolExhausted(
+                    self.name,
+                    f"no connection free within {wait_ms} ms"
+                    f" (pool of {self.settings.max_size} in use)",
+                ) from None
+            raise SourceUnavailable(self.name, f"could not connect within {wait_ms} ms") from None
+        finally:
+            self._waiting -= 1
+        return conn
+
+    async def _answer(self, conn: asyncpg.Connection, timeout_s: float, call: Awaitable[T]) -> T:
+        """Await one statement on `conn`; a connection that does not answer in time is
+        dropped, since its state is unknown, and the source is reported unavailable."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await call
+        except TimeoutError:
+            conn.terminate()
+            raise SourceUnavailable(
+                self.name, f"no answer within {timeout_s * 1000:.0f} ms; connection dropped"
+            ) from None
+
+    def _observe_failure(self) -> None:
+        if self.observer is not None:
+            self.observer.failure(self.name)
+
+    async def _statement(
+        self, conn: asyncpg.Connection, timeout_s: float, sql: str, call: Awaitable[T]
+    ) -> T:
+        """One statement: counted (tests pin statements per request), timed for the
+        metrics and, when tracing is on, in a span of its own."""
+        self.statements += 1
+        started = time.perf_counter()
+        try:
+            with self.tracer.start_as_current_span(
+                f"sql {self.name}",
+                attributes={"db.system": "postgresql", "db.statement": " ".join(sql.split())},
+            ):
+                return await self._answer(conn, timeout_s, call)
+        finally:
+            if self.observer is not None:
+                self.observer.statement(self.name, time.perf_counter() - started)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Run one read statement and return its rows, within the request's time budget."""
+        async with self._connection() as (conn, timeout_s):
+            rows: list[asyncpg.Record] = await self._statement(
+                conn, timeout_s, sql, conn.fetch(sql, *args)
+            )
+            return rows
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One connection in one READ COMMITTED transaction: committed when the block ends,
-        rolled back when it raises. Connection failures become `SourceUnavailable`."""
-        pool = await self._ensure_pool()
-        left_ms = self._time_left_ms()
-        try:
-            async with pool.acquire() as conn:
-                if left_ms is not None:
-                    await conn.execute(f"set statement_timeout = {left_ms}")
-                async with conn.transaction():
-                    yield Transaction(self, conn)
-        except asyncpg.QueryCanceledError as exc:
-            if left_ms is not None:
-                raise TimeBudgetExceeded(self.name) from exc
-            self._last_error = str(exc)
-            raise SourceUnavailable(self.name, str(exc)) from exc
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-            self._last_error = str(exc)
-            raise SourceUnavailable(self.name, str(exc)) from exc
+        rolled back when it raises. It goes through the breaker like a read, and every
+        statement, the commit included, is bounded like a read; failures of the source
+        become `SourceUnavailable`. A commit that does not answer leaves all of the
+        transaction or none of it; which one, a repeat with the idempotency key tells."""
+        async with self._connection() as (conn, timeout_s):
+            transaction = conn.transaction()
+            await self._answer(conn, timeout_s, transaction.start())
+            try:
+                yield Transaction(self, conn, timeout_s)
+            except BaseException:
+                if not conn.is_closed():
+                    # The error that got here is the one to report; PostgreSQL rolls
+                    # back by itself a transaction whose connection is gone.
+                    with contextlib.suppress(Exception):
+                        await self._answer(conn, timeout_s, transaction.rollback())
+                raise
+            await self._answer(conn, timeout_s, transaction.commit())
 
     async def check(self) -> Health:
-        """A reachability probe: one `select 1`, timed."""
+        """A reachability probe: one `select 1`, timed, through the breaker (while it is
+        open the probe is refused at once and reported unhealthy)."""
         started = time.perf_counter()
         try:
             await self.fetch("select 1")
         except SourceUnavailable as exc:
-            return Health(self.name, False, None, exc.reason, datetime.now(UTC))
-        latency = (time.perf_counter() - started) * 1000
-        return Health(self.name, True, round(latency, 2), self._last_error, datetime.now(UTC))
+            # While the breaker refuses, the failure that opened it says more than the
+            # refusal does (the `breaker` field tells that it is open).
+            last_error = self._last_error or exc.reason
+            return Health(self.name, False, None, last_error, _now(), self.breaker.state)
+        except TimeBudgetExceeded as exc:
+            return Health(self.name, False, None, str(exc), _now(), self.breaker.state)
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        return Health(self.name, True, latency, self._last_error, _now(), self.breaker.state)
+
+
+async def _refused_as_unavailable(source: str, connecting: Awaitable[T]) -> T:
+    """Await something that may open a connection. Whatever PostgreSQL says then (no such
+    database, wrong password, too many clients) makes the source unusable, unlike the
+    same error classes from a statement."""
+    try:
+        return await connecting
+    except asyncpg.PostgresError as exc:
+        raise SourceUnavailable(source, str(exc)) from exc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Transaction:
-    """The statements of one write, on one connection; each is counted by its source."""
+    """The statements of one write, on one connection; each is counted by its source and
+    bounded like a read."""
 
-    def __init__(self, source: Source, conn: asyncpg.Connection) -> None:
+    def __init__(self, source: Source, conn: asyncpg.Connection, timeout_s: float) -> None:
         self._source = source
         self._conn = conn
+        self._timeout_s = timeout_s
+
+    async def _answer(self, sql: str, call: Awaitable[T]) -> T:
+        return await self._source._statement(self._conn, self._timeout_s, sql, call)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        self._source.statements += 1
-        rows: list[asyncpg.Record] = await self._conn.fetch(sql, *args)
+        rows: list[asyncpg.Record] = await self._answer(sql, self._conn.fetch(sql, *args))
         return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        self._source.statements += 1
-        row: asyncpg.Record | None = await self._conn.fetchrow(sql, *args)
+        row: asyncpg.Record | None = await self._answer(sql, self._conn.fetchrow(sql, *args))
         return row
 
     async def execute(self, sql: str, *args: Any) -> None:
-        self._source.statements += 1
-        await self._conn.execute(sql, *args)
+        await self._answer(sql, self._conn.execute(sql, *args))
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         """One round trip for many rows of one statement."""
-        self._source.statements += 1
-        await self._conn.executemany(sql, rows)
+        await self._answer(sql, self._conn.executemany(sql, rows))

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from connectors.breaker import BreakerSettings
 from connectors.ekin.connector import EkinConnector
 from connectors.source import PoolSettings, SourceUnavailable
 from connectors.sppspm.connector import SppspmConnector
@@ -21,9 +23,13 @@ from gateway.access.trusted import TrustedDocuments
 from gateway.context import Services
 from gateway.crosswalk import Crosswalk, CrosswalkError
 from gateway.events.hub import EventHub
+from gateway.health import readiness
 from gateway.http import BodySizeLimit, GatewayGraphQL
+from gateway.metrics import Metrics
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.timebound.calendar_cache import CalendarCache
+from gateway.tracing import Tracing
 
 log = logging.getLogger("smartgate")
 
@@ -37,6 +43,11 @@ def build_services(settings: Settings) -> Services:
             dsn=dsn,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            acquire_timeout_ms=settings.pool_acquire_timeout_ms,
+            breaker=BreakerSettings(
+                failure_threshold=settings.breaker_failures,
+                cool_down_s=settings.breaker_cool_down_ms / 1000,
+            ),
         )
 
     access = settings.access
@@ -49,12 +60,16 @@ def build_services(settings: Settings) -> Services:
     )
     ekin = EkinConnector(pool(settings.ekin_dsn))
     sppspm = SppspmConnector(pool(settings.sppspm_dsn))
+    events = EventHub(ekin, sppspm, settings.events_poll_ms / 1000)
     return Services(
         settings=settings,
         ekin=ekin,
         sppspm=sppspm,
         crosswalk=crosswalk,
-        events=EventHub(ekin, sppspm, settings.events_poll_ms / 1000),
+        events=events,
+        calendar=CalendarCache(sppspm, settings.calendar_refresh_s),
+        metrics=Metrics([ekin, sppspm], [events.payments, events.activities]),
+        tracing=Tracing.to_collector(settings.otlp_endpoint),
         tokens=TokenVerifier(keys) if keys.configured else None,
         trusted_documents=(
             TrustedDocuments.load(access.trusted_documents) if access.trusted_documents else None
@@ -94,7 +109,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             await check_crosswalk_codes(services)
             yield
         finally:
+            await services.calendar.close()
             await services.events.close()
+            services.tracing.shutdown()
             await services.ekin.close()
             await services.sppspm.close()
 
@@ -105,16 +122,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     )
 
     async def healthz(request: Request) -> Response:
+        # The process answers: nothing else is checked, so a source down never gets a
+        # healthy gateway restarted.
         return JSONResponse({"status": "ok"})
 
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     async def readyz(request: Request) -> Response:
-        checks = [await services.ekin.check(), await services.sppspm.check()]
-        ready = all(h.healthy for h in checks)
-        body = {
-            "status": "ready" if ready else "not ready",
-            "sources": {h.name: {"healthy": h.healthy, "error": h.last_error} for h in checks},
-        }
-        return JSONResponse(body, status_code=200 if ready else 503)
+        state = await readiness(
+            [services.ekin, services.sppspm], settings.ready_requires_all_sources
+        )
+        return JSONResponse(state.body(), status_code=200 if state.ready else 503)
 
     middleware = [Middleware(BodySizeLimit, max_bytes=access.max_body_bytes)]
     if access.cors_origins:
@@ -134,6 +153,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
         ],
         middleware=middleware,
         lifespan=lifespan,

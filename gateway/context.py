@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from connectors.domain import WIB
 from connectors.ekin.connector import EkinConnector
 from connectors.sppspm.connector import SppspmConnector
 from connectors.sppspm.records import Official
@@ -23,7 +25,10 @@ from gateway.access.trusted import TrustedDocuments
 from gateway.crosswalk import Crosswalk
 from gateway.events.hub import EventHub
 from gateway.loaders import Loaders
+from gateway.metrics import Metrics
 from gateway.settings import ANONYMOUS_ROLE, RoleLimits, Settings
+from gateway.timebound.calendar_cache import CalendarCache
+from gateway.tracing import Tracing
 
 
 @dataclass(slots=True)
@@ -35,6 +40,9 @@ class Services:
     sppspm: SppspmConnector
     crosswalk: Crosswalk
     events: EventHub
+    calendar: CalendarCache
+    metrics: Metrics
+    tracing: Tracing = field(default_factory=Tracing)
     tokens: TokenVerifier | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     trusted_documents: TrustedDocuments | None = None
@@ -50,10 +58,14 @@ class RequestContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit: AuditTrail = field(default_factory=AuditTrail)
     connection_params: dict[str, object] | None = None  # set by strawberry on WebSockets
+    now: datetime = field(default_factory=lambda: datetime.now(WIB))  # one clock per request
 
     def renew_loaders(self) -> None:
         """Forget what this context's loaders cached (a new event of a subscription)."""
-        self.loaders = Loaders(self.services.ekin, self.services.sppspm, self.services.crosswalk)
+        services = self.services
+        self.loaders = Loaders(
+            services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer
+        )
 
     @property
     def limits(self) -> RoleLimits:
@@ -84,7 +96,7 @@ def new_context(
     request: Request | WebSocket | None = None,
     request_id: str | None = None,
 ) -> RequestContext:
-    loaders = Loaders(services.ekin, services.sppspm, services.crosswalk)
+    loaders = Loaders(services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer)
 
     async def appointments(nip: str) -> list[Official]:
         return await loaders.officials.load((nip, None))

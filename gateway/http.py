@@ -26,6 +26,7 @@ from connectors.source import statement_deadline
 from gateway.access.caller import ANONYMOUS, Caller
 from gateway.access.tokens import TokenRefused
 from gateway.context import RequestContext, Services, new_context
+from gateway.logs import current_request_id
 
 log = logging.getLogger("smartgate")
 
@@ -106,6 +107,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         try:
             return await super().run(request, context, root_value)
         except Refused as refused:
+            self.services.metrics.answered(None, "refused", 0.0)
             return refused.response(getattr(request.state, "request_id", None))
         except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
             own = Refused(exc.status_code, "BAD_REQUEST", exc.reason)
@@ -117,6 +119,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         services = self.services
         request_id = request_id_of(request)
         request.state.request_id = request_id
+        current_request_id.set(request_id)
         caller = ANONYMOUS
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
@@ -130,6 +133,8 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         per_minute = services.settings.access.limits_of(frozenset(caller.roles)).requests_per_minute
         wait = services.rate_limiter.take(key, per_minute)
         if wait is not None:
+            roles = "+".join(sorted(caller.roles)) or "ANONYMOUS"
+            services.metrics.rate_limited.labels(roles).inc()
             retry = services.rate_limiter.retry_after_header(wait)
             raise Refused(
                 429,

@@ -3,11 +3,12 @@ once per batch. Created fresh for each request, never shared between requests.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
+from opentelemetry.trace import NoOpTracer, Tracer
 
 from connectors.domain import PaymentOrderBy, ReviewStatus
 from connectors.ekin.connector import EkinConnector
@@ -32,9 +33,10 @@ from connectors.sppspm.records import (
     PaymentFilter,
     PaymentRequest,
     PaymentScope,
+    RequestSteps,
     StatusChange,
 )
-from gateway.crosswalk import Crosswalk
+from gateway.crosswalk import Crosswalk, department_code_of
 from gateway.joins import DepartmentKey
 
 K = TypeVar("K", bound=Hashable)
@@ -42,6 +44,19 @@ A = TypeVar("A", bound=Hashable)
 V = TypeVar("V")
 
 UnitScope = tuple[int, ...]  # e-kin unit ids, sorted
+
+
+def _traced(
+    tracer: Tracer, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
+) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:
+    """The batch function in a span of its own: one span per loader batch."""
+
+    async def traced(keys: list[Any]) -> list[Any]:
+        with tracer.start_as_current_span(f"loader {name}") as span:
+            span.set_attribute("smartgate.batch_size", len(keys))
+            return await batch(keys)
+
+    return traced
 
 
 def by_key(
@@ -78,7 +93,13 @@ def by_key_and_args(
 class Loaders:
     """All loaders of one request."""
 
-    def __init__(self, ekin: EkinConnector, sppspm: SppspmConnector, crosswalk: Crosswalk) -> None:
+    def __init__(
+        self,
+        ekin: EkinConnector,
+        sppspm: SppspmConnector,
+        crosswalk: Crosswalk,
+        tracer: Tracer | None = None,
+    ) -> None:
         self._crosswalk = crosswalk
 
         # e-kin
@@ -134,6 +155,29 @@ class Loaders:
             sppspm.requests_by_number
         )
         self.history: DataLoader[int, list[StatusChange]] = by_key(sppspm.histories, list)
+        self.request_steps: DataLoader[int, RequestSteps | None] = by_key(sppspm.request_steps)
+        self.steps_of_year: DataLoader[int | None, list[RequestSteps]] = by_key(
+            sppspm.steps_of_years, list
+        )
+
+        async def submitted_between(
+            codes: list[str | None], days: tuple[date, date]
+        ) -> dict[str | None, list[RequestSteps]]:
+            city = None in codes
+            named = [code for code in codes if code is not None]
+            found = await sppspm.steps_submitted_between(None if city else named, *days)
+            result: dict[str | None, list[RequestSteps]] = {code: [] for code in codes}
+            for steps in found:
+                department = department_code_of(steps.code)
+                if department in result:
+                    result[department].append(steps)
+                if city:
+                    result[None].append(steps)
+            return result
+
+        self.steps_submitted: DataLoader[
+            tuple[str | None, tuple[date, date]], list[RequestSteps]
+        ] = by_key_and_args(submitted_between, list)
         self.budget_line: DataLoader[int, BudgetLine | None] = by_key(sppspm.budget_lines)
         self.budget_totals: DataLoader[PaymentScope, Money] = by_key(
             lambda scopes: sppspm.budget_totals({s: s for s in scopes})
@@ -158,6 +202,11 @@ class Loaders:
         self.allowance_payments: DataLoader[tuple[str, str], AllowancePayments | None] = (
             by_key_and_args(lambda nips, period: sppspm.allowance_payments(period, nips))
         )
+
+        if tracer is not None and not isinstance(tracer, NoOpTracer):
+            for name, loader in vars(self).items():
+                if isinstance(loader, DataLoader):
+                    loader.batch_load_fn = _traced(tracer, name, loader.batch_load_fn)
 
     def unit_scopes(self, keys: Sequence[DepartmentKey]) -> dict[DepartmentKey, list[int]]:
         """e-kin units of each department, through the crosswalk of its fiscal year."""

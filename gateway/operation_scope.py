@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 
 from connectors.source import statement_deadline
 from gateway.context import RequestContext, new_context
+from gateway.logs import current_request_id
 
 
 class OperationScope(SchemaExtension):
@@ -29,6 +30,7 @@ class OperationScope(SchemaExtension):
         if not isinstance(ctx, RequestContext) or not isinstance(ctx.request, WebSocket):
             yield
             return
+        current_request_id.set(ctx.request_id)
         fresh = new_context(ctx.services, ctx.caller, ctx.request, ctx.request_id)
         ctx.loaders, ctx.access, ctx.audit = fresh.loaders, fresh.access, fresh.audit
         deadline = asyncio.get_running_loop().time() + ctx.limits.time_budget_ms / 1000

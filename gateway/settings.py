@@ -105,11 +105,18 @@ class Settings:
     port: int = 8000
     pool_max_size: int = 10
     statement_timeout_ms: int = 10_000
+    pool_acquire_timeout_ms: int = 2_000
+    breaker_failures: int = 5
+    breaker_cool_down_ms: int = 10_000
+    ready_requires_all_sources: bool = True
     fiscal_year: int | None = None
     graphiql: bool = True
     log_level: str = "info"
     audit_log: Path | None = None
     events_poll_ms: int = 1000
+    calendar_refresh_s: int = 3600
+    otlp_endpoint: str | None = None
+    shutdown_grace_s: int = 20
     access: AccessSettings = AccessSettings()
 
     def current_fiscal_year(self) -> int:
@@ -129,6 +136,14 @@ class Settings:
             statement_timeout_ms=_integer(
                 env, "SMARTGATE_STATEMENT_TIMEOUT_MS", 10_000, 1, 3_600_000
             ),
+            pool_acquire_timeout_ms=_integer(
+                env, "SMARTGATE_POOL_ACQUIRE_TIMEOUT_MS", 2_000, 1, 600_000
+            ),
+            breaker_failures=_integer(env, "SMARTGATE_BREAKER_FAILURES", 5, 1, 1_000),
+            breaker_cool_down_ms=_integer(
+                env, "SMARTGATE_BREAKER_COOL_DOWN_MS", 10_000, 100, 3_600_000
+            ),
+            ready_requires_all_sources=_boolean(env, "SMARTGATE_READY_REQUIRES_ALL_SOURCES", True),
             fiscal_year=_optional_integer(env, "SMARTGATE_FISCAL_YEAR", 2000, 2100),
             graphiql=_boolean(env, "SMARTGATE_GRAPHIQL", True),
             log_level=_choice(
@@ -138,6 +153,9 @@ class Settings:
             if env.get("SMARTGATE_AUDIT_LOG", "").strip()
             else None,
             events_poll_ms=_integer(env, "SMARTGATE_EVENTS_POLL_MS", 1000, 50, 60_000),
+            calendar_refresh_s=_integer(env, "SMARTGATE_CALENDAR_REFRESH_S", 3600, 1, 86_400),
+            otlp_endpoint=env.get("SMARTGATE_OTLP_ENDPOINT", "").strip() or None,
+            shutdown_grace_s=_integer(env, "SMARTGATE_SHUTDOWN_GRACE_S", 20, 0, 3600),
             access=AccessSettings.from_env(env),
         )
 

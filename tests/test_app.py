@@ -65,10 +65,14 @@ async def test_a_source_that_is_down_nulls_only_what_depends_on_it(sppspm_down: 
         assert error["path"][-1] == "department"
 
 
-async def test_readiness_fails_when_a_source_is_down(sppspm_down: Gateway) -> None:
+async def test_readiness_fails_once_a_down_source_opens_its_breaker(sppspm_down: Gateway) -> None:
+    # One failed probe is not an outage; enough consecutive failures open the breaker.
+    statuses = [(await sppspm_down.client.get("/readyz")).status_code for _ in range(5)]
+    assert statuses[0] == 200 and statuses[-1] == 503
     response = await sppspm_down.client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["sources"]["sppspm"]["healthy"] is False
+    assert response.json()["sources"]["sppspm"]["breaker"] == "OPEN"
 
 
 async def test_a_crosswalk_code_unknown_to_sppspm_stops_start_up(

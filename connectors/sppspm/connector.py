@@ -36,6 +36,7 @@ from connectors.sppspm.records import (
     PaymentRequest,
     PaymentScope,
     RawNip,
+    RequestSteps,
     StatusChange,
 )
 
@@ -129,6 +130,27 @@ def _request(row: Mapping[str, Any]) -> PaymentRequest:
     )
 
 
+def _steps(row: Mapping[str, Any]) -> RequestSteps:
+    def aware(value: datetime | None) -> datetime | None:
+        return from_wib(value) if value is not None else None
+
+    submitted = row["submitted"]
+    if submitted is None and (row["status"] > 0 or row["spm_id"] is not None):
+        submitted = row["tgl_spp"]  # no history row: the request's own date
+    return RequestSteps(
+        id=row["id"],
+        code=row["kode_skpd"],
+        fiscal_year=row["tahun"],
+        submitted_at=aware(submitted),
+        request_rejected_at=aware(row["spp_rejected"]) if row["status"] == 3 else None,
+        request_rejected=row["status"] == 3,
+        order_issued_at=aware(row["tgl_spm"]),
+        order_rejected_at=aware(row["spm_rejected"]) if row["status_spm"] == 3 else None,
+        order_rejected=row["status_spm"] == 3,
+        disbursed_at=aware(row["tgl_sp2d"]),
+    )
+
+
 def _budget_line(row: Mapping[str, Any]) -> BudgetLine:
     return BudgetLine(
         row["id"],
@@ -188,6 +210,7 @@ def _filter_args(f: PaymentFilter) -> list[Any]:
         to_wib_clock(f.requested_to + timedelta(days=1)) if f.requested_to else None,
         f.min_amount,
         f.max_amount,
+        list(f.ids) if f.ids is not None else None,
     ]
 
 
@@ -364,6 +387,48 @@ class SppspmConnector(Source):
             elif row["status"] != 3 and row["status_spm"] != 3:
                 payments.in_process += row["nilai"]
         return result
+
+    async def holidays(self) -> list[date]:
+        """Non-working days besides Saturday and Sunday (`hari_libur`)."""
+        return [row["tanggal"] for row in await self.fetch(q.HOLIDAYS)]
+
+    async def request_steps(self, ids: Sequence[int]) -> dict[int, RequestSteps]:
+        """When each step of these requests happened, by `spp.id`."""
+        rows = await self.fetch(q.STEPS_BY_ID, list(ids))
+        return {row["id"]: _steps(row) for row in rows}
+
+    async def steps_of_years(
+        self, years: Sequence[int | None]
+    ) -> dict[int | None, list[RequestSteps]]:
+        """The steps of every request of these fiscal years, per year (None: every year)."""
+        every = None in years
+        rows = await self.fetch(
+            q.STEPS_OF_ALL_YEARS if every else q.STEPS_OF_YEARS,
+            *([] if every else [[y for y in years if y is not None]]),
+        )
+        result: dict[int | None, list[RequestSteps]] = {year: [] for year in years}
+        for row in rows:
+            steps = _steps(row)
+            if every:
+                result[None].append(steps)
+            if steps.fiscal_year in result:
+                result[steps.fiscal_year].append(steps)
+        return result
+
+    async def steps_submitted_between(
+        self, department_codes: Sequence[str] | None, start: date, end: date
+    ) -> list[RequestSteps]:
+        """The steps of every request submitted on the WIB days start..end (inclusive), of
+        these departments (with their sub-units) or, for None, of the whole city."""
+        rows = await self.fetch(
+            q.STEPS_SUBMITTED_BETWEEN,
+            [code[: q.PREFIX_LENGTH] for code in department_codes]
+            if department_codes is not None
+            else None,
+            to_wib_clock(start),
+            to_wib_clock(end + timedelta(days=1)),
+        )
+        return [_steps(row) for row in rows]
 
     async def nip_spellings(self, fiscal_year: int | None) -> list[RawNip]:
         """Each distinct NIP as written in pejabat, tpp_rincian and spp."""

@@ -68,8 +68,9 @@ def _request_scope(by_department: bool) -> str:
 
     $1 group numbers, $2 code prefixes, $3 fiscal years (parallel arrays), $4 fiscal year
     filter, $5 status, $6 type, $7 requested from, $8 requested before, $9 min, $10 max
-    amount. With `by_department` every group has a prefix and a year, so the groups join
-    the requests by equality (a hash join); otherwise one group may leave either open.
+    amount, $11 only these ids (null: any). With `by_department` every group has a prefix
+    and a year, so the groups join the requests by equality (a hash join); otherwise one
+    group may leave either open.
     """
     join = (
         f"left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix and s.tahun = g.year"
@@ -88,11 +89,12 @@ def _request_scope(by_department: bool) -> str:
       and ($8::timestamp is null or s.tgl_spp < $8)
       and ($9::numeric is null or s.nilai >= $9)
       and ($10::numeric is null or s.nilai <= $10)
+      and ($11::int[] is null or s.id = any($11::int[]))
 """
 
 
 _ORDERINGS: dict[PaymentOrderBy, tuple[str, str, str]] = {
-    # ordering, keyset condition on ($11 value, $12 id), cast of the cursor value
+    # ordering, keyset condition on ($12 value, $13 id), cast of the cursor value
     PaymentOrderBy.REQUESTED_AT_DESC: ("s.tgl_spp desc, s.id desc", "<", "timestamp"),
     PaymentOrderBy.REQUESTED_AT_ASC: ("s.tgl_spp asc, s.id asc", ">", "timestamp"),
     PaymentOrderBy.AMOUNT_DESC: ("s.nilai desc, s.id desc", "<", "numeric"),
@@ -103,7 +105,7 @@ _SORT_COLUMN = {"timestamp": "s.tgl_spp", "numeric": "s.nilai"}
 
 
 def requests_page(order: PaymentOrderBy, by_department: bool) -> str:
-    """Pages of payment requests per group in one ordering; $13 is rows per group."""
+    """Pages of payment requests per group in one ordering; $14 is rows per group."""
     ordering, direction, cast = _ORDERINGS[order]
     column = _SORT_COLUMN[cast]
     return f"""
@@ -111,9 +113,9 @@ select * from (
     select g.grp, {_REQUEST_COLUMNS},
            row_number() over (partition by g.grp order by {ordering}) as rn
     {_request_scope(by_department)}
-      and ($11::{cast} is null or ({column}, s.id) {direction} ($11::{cast}, $12::int))
+      and ($12::{cast} is null or ({column}, s.id) {direction} ($12::{cast}, $13::int))
 ) t
-where rn <= $13
+where rn <= $14
 order by grp, rn
 """
 
@@ -231,3 +233,47 @@ where ($1::int is null or s.tahun = $1)
   and not (s.jenis = 'LS' and s.jenis_ls is not distinct from 'TPP')
 order by r.id
 """
+
+HOLIDAYS = "select tanggal from hari_libur order by tanggal"
+
+
+def request_steps(condition: str) -> str:
+    """When each step of the requests matching `condition` (on `s`) happened: submission
+    and rejections from riwayat_status, the SPM and SP2D from their own dates."""
+    return f"""
+with spp_history as (
+    select id_dokumen as id,
+           min(waktu) filter (where status_baru = 1) as submitted,
+           max(waktu) filter (where status_baru = 3) as rejected
+    from riwayat_status where dokumen = 'SPP' group by id_dokumen
+), spm_history as (
+    select id_dokumen as id, max(waktu) as rejected
+    from riwayat_status where dokumen = 'SPM' and status_baru = 3 group by id_dokumen
+)
+select s.id, s.kode_skpd, s.tahun, s.status, s.tgl_spp, sh.submitted,
+       sh.rejected as spp_rejected, m.id as spm_id, m.tgl_spm, m.status_spm,
+       mh.rejected as spm_rejected, d.tgl_sp2d
+from spp s
+left join spp_history sh on sh.id = s.id
+left join spm m on m.id_spp = s.id
+left join spm_history mh on mh.id = m.id
+left join sp2d d on d.id_spm = m.id
+where {condition}
+"""
+
+
+STEPS_BY_ID = request_steps("s.id = any($1::int[])")
+
+STEPS_OF_YEARS = request_steps("s.tahun = any($1::int[])")
+
+STEPS_OF_ALL_YEARS = request_steps("true")
+
+# $1 department code prefixes (null: the whole city), $2 and $3 the WIB clock times
+# between which requests were submitted (submission is at or after creation, so
+# created_at bounds it from above).
+STEPS_SUBMITTED_BETWEEN = request_steps(
+    f"($1::text[] is null or left(s.kode_skpd, {PREFIX_LENGTH}) = any($1::text[]))"
+    " and s.tgl_spp < $3"
+    " and coalesce(sh.submitted, s.tgl_spp) >= $2 and coalesce(sh.submitted, s.tgl_spp) < $3"
+    " and (s.status > 0 or m.id is not null)"
+)

@@ -97,6 +97,23 @@ class PaymentRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestSteps:
+    """When each step of a request happened, for its service clock; None when it has not
+    happened or its time is not recorded."""
+
+    id: int
+    code: str
+    fiscal_year: int
+    submitted_at: datetime | None
+    request_rejected_at: datetime | None  # the SPP rejected, by the PPK-SKPD or the PA
+    request_rejected: bool
+    order_issued_at: datetime | None
+    order_rejected_at: datetime | None
+    order_rejected: bool
+    disbursed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     document: Document
     from_status: PaymentStatus | None
@@ -128,6 +145,7 @@ class PaymentFilter:
     requested_to: date | None = None
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
+    ids: tuple[int, ...] | None = None  # only these requests (a clock-state filter)
 
 
 @dataclass(frozen=True, slots=True)

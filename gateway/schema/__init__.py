@@ -25,12 +25,14 @@ from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
+from gateway.metrics import RequestMetrics
 from gateway.operation_scope import OperationScope
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
 from gateway.schema.subscription import Subscription
 from gateway.settings import AccessSettings
+from gateway.tracing import OperationSpan
 
 log = logging.getLogger("smartgate")
 
@@ -88,6 +90,8 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     settings = access or AccessSettings()
     # Classes or factories, never shared instances: strawberry makes one per request.
     extensions: list[Callable[[], SchemaExtension]] = [
+        OperationSpan,  # first, so the operation's span holds everything else
+        RequestMetrics,
         TrustedDocumentsOnly,  # a no-op unless the app has a manifest
         partial(ParserCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,9 +19,12 @@ from gateway.context import Info
 from gateway.joins import opd_key
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
+from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, organisation, people
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.refs import BudgetLineRef, DepartmentRef, EmployeeRef
+from gateway.schema.service_level import ServiceClock
+from gateway.timebound.clock import ClockState
 
 
 @strawberry.input
@@ -33,6 +37,9 @@ class PaymentRequestFilter:
     requested_to: date | None = strawberry.field(default=None, description="WIB day, inclusive.")
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
+    clock_state: ClockState | None = strawberry.field(
+        default=None, description="Requests whose service clock is in this state now."
+    )
 
     def payment_filter(self) -> PaymentFilter:
         return PaymentFilter(
@@ -181,6 +188,12 @@ class PaymentRequest:
             issue_disbursement=await access.may(FinanceAction.ISSUE_DISBURSEMENT, subject),
         )
 
+    @strawberry.field(description="The service clock of the last stage the request reached.")
+    async def clock(self, info: Info) -> ServiceClock:
+        return ServiceClock.from_record(
+            await service_level_resolvers.clock(info.context, int(self.id))
+        )
+
     @strawberry.field
     async def history(self, info: Info) -> list[StatusChange]:
         records = await resolve.history(info.context, int(self.id))
@@ -226,6 +239,11 @@ async def request_connection(
 ) -> Connection[PaymentRequest]:
     ctx = info.context
     payment_filter = f.payment_filter()
+    if f.clock_state is not None:
+        ids = await service_level_resolvers.requests_in_state(
+            ctx, scope, f.fiscal_year, f.clock_state
+        )
+        payment_filter = replace(payment_filter, ids=ids)
     page = await resolve.payment_requests(ctx, scope, payment_filter, order, first, after)
     return connection(
         page.items,

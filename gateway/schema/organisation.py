@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -17,6 +19,7 @@ from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as resolve
 from gateway.resolvers import people as people_resolvers
 from gateway.resolvers import performance as performance_resolvers
+from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, finance, people, performance
 from gateway.schema.pagination import Connection, connection, empty_connection
 from gateway.schema.refs import (
@@ -27,6 +30,7 @@ from gateway.schema.refs import (
     PaymentRequestRef,
 )
 from gateway.schema.scalars import Period
+from gateway.schema.service_level import ServiceLevel
 
 
 @strawberry.type(description="An OPD-level finance code in one fiscal year, with its sub-units.")
@@ -98,6 +102,16 @@ class Department:
             return empty_connection()
         scope = finance_resolvers.scope_of(self.code, self.fiscal_year)
         return await finance.request_connection(info, scope, f, order_by, first, after)
+
+    @strawberry.field(description="Of the requests submitted on the WIB days from..to.")
+    async def service_level(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> ServiceLevel:
+        figures = await service_level_resolvers.figures(info.context, self.code, from_, to)
+        return ServiceLevel.from_record(figures)
 
     @strawberry.field
     async def performance(self, info: Info, period: Period) -> DepartmentPerformanceRef | None:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
 import strawberry
 
 from gateway import cursors
 from gateway.access.policy import Topic
 from gateway.context import Info
+from gateway.joins import require_department_code
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as people_resolvers
 from gateway.resolvers import performance as performance_resolvers
+from gateway.resolvers import service_level as service_level_resolvers
 from gateway.resolvers import system as system_resolvers
 from gateway.schema import enums, finance, organisation, people, performance, system
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.scalars import Nip, Period
+from gateway.schema.service_level import ServiceLevel
 
 
 @strawberry.type
@@ -112,6 +118,24 @@ class Query:
             performance.Allowance.from_record,
             count,
         )
+
+    @strawberry.field(
+        description="Of the requests submitted on the WIB days from..to, of one department"
+        " (with its sub-units) or of the whole city."
+    )
+    async def service_level(
+        self,
+        info: Info,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        department_code: str | None = None,
+    ) -> ServiceLevel:
+        ctx = info.context
+        code = ctx.access.department_scope(Topic.AGGREGATES, department_code, "departmentCode")
+        if code is not None:
+            require_department_code(code, "departmentCode")
+        figures = await service_level_resolvers.figures(ctx, code, from_, to)
+        return ServiceLevel.from_record(figures)
 
     @strawberry.field(description="Health of each connected system.")
     async def sources(self, info: Info) -> list[system.SourceStatus]:

@@ -26,7 +26,7 @@ class SourceStatus:
             name=health.name,
             healthy=health.healthy,
             latency_ms=health.latency_ms,
-            breaker=enums.BreakerState.CLOSED,  # no circuit breaker yet: see README
+            breaker=enums.BreakerState(health.breaker.value),
             last_error=health.last_error,
             checked_at=health.checked_at,
         )
