@@ -128,11 +128,15 @@ class Source:
             async with self._admitted():
                 await self._ensure_pool()
 
-    async def close(self) -> None:
-        """Close the pool, waiting for connections in use to be released."""
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+    async def close(self, wait_s: float = 10.0) -> None:
+        """Close the pool, waiting up to `wait_s` for connections in use to be released;
+        then the rest are closed hard (PostgreSQL rolls back what they had begun)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), wait_s)
+            except TimeoutError:
+                pool.terminate()
 
     @property
     def connections_in_use(self) -> int:

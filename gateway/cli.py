@@ -83,11 +83,15 @@ def serve() -> int:
             await services.sppspm.close()
 
     asyncio.run(preflight())
+    # On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to the
+    # grace period, closes WebSockets with 1012 (service restart), then the app's lifespan
+    # closes the pools.
     uvicorn.run(
         create_app(settings, services),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     return 0
 

@@ -47,6 +47,14 @@ class Services:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     trusted_documents: TrustedDocuments | None = None
 
+    def __post_init__(self) -> None:
+        self.trace_with(self.tracing)
+
+    def trace_with(self, tracing: Tracing) -> None:
+        """Spans of operations, loader batches and SQL statements go to `tracing`."""
+        self.tracing = tracing
+        self.ekin.tracer = self.sppspm.tracer = tracing.tracer
+
 
 @dataclass(slots=True)
 class RequestContext:

@@ -148,5 +148,11 @@ def run_demo(reset: bool, port: int, open_browser: bool) -> int:
         # PostgreSQL is stopped too, as on Ctrl-C.
         signal.signal(signal.SIGTERM, _exit)
         configure_logging(settings.log_level)
-        uvicorn.run(create_app(settings), host=settings.host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        )
     return 0

@@ -709,3 +709,50 @@ async def test_a_submission_costs_a_fixed_number_of_statements(
     keyed = goods(finance.dept, line, idempotencyKey="simda-counted")
     assert await caller.counted(LEAN_SUBMIT, {"input": keyed}) == 10
     assert await caller.counted(LEAN_SUBMIT, {"input": keyed}) == 3  # a repeat
+
+
+async def test_a_connection_lost_mid_write_leaves_nothing_and_the_key_tells(
+    writes_gateway: Gateway,
+    writes_db: Databases,
+    writes_sppspm: asyncpg.Connection,
+    finance: Finance,
+) -> None:
+    line = await new_line(writes_sppspm, finance.dept, "5000000")
+    caller = dept_system(writes_gateway, finance.dept)
+    given = goods(finance.dept, line, idempotencyKey="simda-lost-connection")
+    holder = await asyncpg.connect(writes_db.sppspm_dsn)
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("select 1 from anggaran where id = $1 for update", line)
+        attempt = asyncio.create_task(caller.query(SUBMIT, {"input": given}))
+        await asyncio.sleep(0.5)  # the write has begun and waits for the line
+        killed = await holder.fetchval(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+            " where datname = current_database() and application_name = 'smartgate'"
+            " and wait_event_type = 'Lock'"
+        )
+        assert killed == 1
+        lost = await attempt
+        await holding.rollback()
+    finally:
+        await holder.close()
+    assert lost["data"] is None
+    assert [e["extensions"]["code"] for e in lost["errors"]] == ["SOURCE_UNAVAILABLE"]
+    assert (
+        await writes_sppspm.fetchval(
+            "select count(*) from spp where ref_eksternal = 'simda-lost-connection'"
+        )
+        == 0
+    )
+
+    repeated = await submit(caller, given)  # did it happen? the same key answers
+    assert repeated["errors"] == []
+    again = await submit(caller, given)
+    assert again == repeated
+    assert (
+        await writes_sppspm.fetchval(
+            "select count(*) from spp where ref_eksternal = 'simda-lost-connection'"
+        )
+        == 1
+    )
