@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway.crosswalk import Crosswalk  # noqa: E402
 from gateway.demo import DEMO_FISCAL_YEAR, DEMO_SCALE, DEMO_SEED  # noqa: E402
-from tests.conftest import TEST_SECRET, seeded, token  # noqa: E402
+from tests.conftest import TEST_SECRET, free_port, seeded, token  # noqa: E402
+from tests.test_subscriptions import legacy_verifies  # noqa: E402
 
 SUBMIT = """
 mutation($input: SubmitPaymentRequestInput!) {
@@ -50,13 +50,6 @@ mutation($input: SubmitPaymentRequestInput!) {
 }
 """
 PAYMENT_EVENTS = "subscription { paymentRequestEvents { kind paymentRequest { number status } } }"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def start_gateway(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -144,16 +137,7 @@ async def event_delays(
         delays = []
         for number in numbers:
             await asyncio.sleep(random.uniform(0, poll_ms / 1000))
-            async with sql.transaction():
-                spp_id = await sql.fetchval(
-                    "update spp set status = 2 where nomor_spp = $1 returning id", number
-                )
-                await sql.execute(
-                    "insert into riwayat_status (dokumen, id_dokumen, status_lama, status_baru,"
-                    " nip, waktu, catatan) values ('SPP', $1, 1, 2, $2, localtimestamp, 'bench')",
-                    spp_id,
-                    verifier,
-                )
+            await legacy_verifies(sql, number, verifier)
             committed = time.perf_counter()
             while True:
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10 * poll_ms / 1000 + 5))

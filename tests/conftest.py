@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,14 @@ async def small_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 async def medium_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Databases:
     return await seeded(pg_server, tmp_path_factory.mktemp("medium"), "medium", "medium")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server started in a subprocess."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 TEST_SECRET = "test-secret-of-the-smartgate-suite-0123456789"
@@ -155,18 +164,23 @@ async def medium_gateway(medium_db: Databases) -> AsyncIterator[Gateway]:
     await close_gateway(gw)
 
 
-@pytest.fixture(scope="session")
-async def ekin_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(small_db.ekin_dsn)
+async def connected(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct SQL connection for a fixture's lifetime."""
+    conn = await asyncpg.connect(dsn)
     yield conn
     await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def ekin_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    async for conn in connected(small_db.ekin_dsn):
+        yield conn
 
 
 @pytest.fixture(scope="session")
 async def sppspm_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(small_db.sppspm_dsn)
-    yield conn
-    await conn.close()
+    async for conn in connected(small_db.sppspm_dsn):
+        yield conn
 
 
 # Writes change data, so they get databases of their own; the read tests keep theirs.
@@ -186,13 +200,11 @@ async def writes_gateway(writes_db: Databases) -> AsyncIterator[Gateway]:
 
 @pytest.fixture(scope="session")
 async def writes_ekin(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(writes_db.ekin_dsn)
-    yield conn
-    await conn.close()
+    async for conn in connected(writes_db.ekin_dsn):
+        yield conn
 
 
 @pytest.fixture(scope="session")
 async def writes_sppspm(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(writes_db.sppspm_dsn)
-    yield conn
-    await conn.close()
+    async for conn in connected(writes_db.sppspm_dsn):
+        yield conn

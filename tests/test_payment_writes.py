@@ -175,6 +175,17 @@ async def step(gateway: Gateway, mutation: str, given: dict[str, Any]) -> dict[s
     return payload
 
 
+async def last_number(sql: asyncpg.Connection, code: str) -> int:
+    """The sequence number of the code's latest 2026 SPP."""
+    last: int = await sql.fetchval(
+        "select max(substring(nomor_spp from '^([0-9]+)/')::int) from spp"
+        " where tahun = $1 and kode_skpd = $2",
+        YEAR,
+        code,
+    )
+    return last
+
+
 def error_codes(payload: dict[str, Any]) -> list[str]:
     return [e["code"] for e in payload["errors"]]
 
@@ -434,12 +445,7 @@ async def test_fifty_concurrent_submissions_never_pass_the_ceiling(
 async def test_thirty_concurrent_submissions_get_consecutive_numbers(
     writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
 ) -> None:
-    last = await writes_sppspm.fetchval(
-        "select max(substring(nomor_spp from '^([0-9]+)/')::int) from spp"
-        " where tahun = $1 and kode_skpd = $2",
-        YEAR,
-        finance.dept,
-    )
+    last = await last_number(writes_sppspm, finance.dept)
     caller = dept_system(writes_gateway, finance.dept)
     # UP requests have no budget line, so no line lock puts them in a row: only the
     # numbering does.
@@ -657,12 +663,7 @@ async def test_a_number_sppspm_itself_takes_meanwhile_is_not_reused(
     writes_sppspm: asyncpg.Connection,
     finance: Finance,
 ) -> None:
-    last = await writes_sppspm.fetchval(
-        "select max(substring(nomor_spp from '^([0-9]+)/')::int) from spp"
-        " where tahun = $1 and kode_skpd = $2",
-        YEAR,
-        finance.dept,
-    )
+    last = await last_number(writes_sppspm, finance.dept)
     legacy = await asyncpg.connect(writes_db.sppspm_dsn)
     try:
         typing = legacy.transaction()
