@@ -25,6 +25,12 @@ from gateway.events.records import (
 )
 
 BATCH = 500
+RECENT_PENDING = 5_000
+"""The newest pending activities, asked for at every poll."""
+OLDER_PENDING = 5_000
+"""How many older pending activities are asked for at each poll, in turn: at city scale
+(some 45,000 pending) every one is asked for within ten polls, and a poll costs a few
+milliseconds instead of sixty."""
 
 
 def _now() -> float:
@@ -71,12 +77,13 @@ class PaymentChanges:
 
 class ActivityChanges:
     """e-kin's `kinerja`: new rows tailed by id, and pending rows asked for by id until
-    they are reviewed."""
+    they are reviewed: the newest at every poll, older ones in turn."""
 
     def __init__(self, ekin: EkinConnector) -> None:
         self._ekin = ekin
         self._tail = IdTail(0)
         self._pending: set[int] = set()
+        self._turn = 0
 
     async def start(self) -> None:
         self._tail = IdTail(await ekin_changes.last_activity_id(self._ekin))
@@ -88,7 +95,7 @@ class ActivityChanges:
         )
         fresh = set(self._tail.advance([a.id for a in rows], _now()))
         logged = [a for a in rows if a.id in fresh]
-        reviewed = await ekin_changes.reviewed_among(self._ekin, sorted(self._pending))
+        reviewed = await ekin_changes.reviewed_among(self._ekin, self._pending_to_ask())
         self._pending.difference_update(a.id for a in reviewed)
         self._pending.update(a.id for a in logged if a.status is ReviewStatus.PENDING)
         changes: list[tuple[ActivityEventKind, Activity]] = [
@@ -108,6 +115,15 @@ class ActivityChanges:
             if activity.nip in owners
         ]
         return events, len(rows) == BATCH
+
+    def _pending_to_ask(self) -> list[int]:
+        pending = sorted(self._pending)
+        recent, older = pending[-RECENT_PENDING:], pending[:-RECENT_PENDING]
+        if not older:
+            return recent
+        start = self._turn % len(older)
+        self._turn = start + OLDER_PENDING
+        return older[start : start + OLDER_PENDING] + recent
 
 
 def _when(kind: ActivityEventKind, activity: Activity) -> datetime:
