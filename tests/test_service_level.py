@@ -203,3 +203,18 @@ async def test_service_levels_are_aggregates_for_their_readers(gateway: Gateway)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     wide = await gateway.query(SERVICE_LEVEL, {"from": "2020-01-01", "to": "2026-12-31"})
     assert wide["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_finance_and_a_department_system_read_service_levels(
+    gateway: Gateway, sppspm_sql: asyncpg.Connection
+) -> None:
+    dept = await sppspm_sql.fetchval(
+        "select min(kode_skpd) from skpd where tahun = 2026 and kode_skpd like '%.0000'"
+    )
+    year = {"from": "2026-01-01", "to": "2026-12-31"}
+    finance = gateway.as_caller(token("FINANCE", "199001012020121001"))
+    assert (await finance.data(SERVICE_LEVEL, year))["serviceLevel"]["finished"] > 0
+    system = gateway.as_caller(token("DEPT_SYSTEM", "simda", dept))
+    own = (await system.data(SERVICE_LEVEL, year))["serviceLevel"]  # its own department
+    named = (await gateway.data(SERVICE_LEVEL, {**year, "dept": dept}))["serviceLevel"]
+    assert own == named

@@ -131,7 +131,7 @@ class Query:
         department_code: str | None = None,
     ) -> ServiceLevel:
         ctx = info.context
-        code = ctx.access.department_scope(Topic.AGGREGATES, department_code, "departmentCode")
+        code = ctx.access.department_scope(Topic.PAYMENTS, department_code, "departmentCode")
         if code is not None:
             require_department_code(code, "departmentCode")
         figures = await service_level_resolvers.figures(ctx, code, from_, to)
