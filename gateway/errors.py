@@ -31,3 +31,9 @@ class Forbidden(GatewayError):
     """The caller is known but its roles do not allow this."""
 
     code = "FORBIDDEN"
+
+
+class RateLimited(GatewayError):
+    """Too many requests for the caller's role; `retryAfter` says how many seconds."""
+
+    code = "RATE_LIMITED"

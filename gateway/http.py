@@ -91,6 +91,26 @@ def _unauthenticated(reason: str) -> Refused:
     return Refused(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": challenge + '"'})
 
 
+def rate_limited(
+    services: Services, caller: Caller, request: Request | WebSocket
+) -> Refused | None:
+    """Spend one of the caller's requests (per `sub`, or per address when anonymous): the
+    refusal when none is left. HTTP requests and WebSocket operations share the bucket."""
+    key = caller.sub or f"address:{request.client.host if request.client else 'unknown'}"
+    per_minute = services.settings.access.limits_of(frozenset(caller.roles)).requests_per_minute
+    wait = services.rate_limiter.take(key, per_minute)
+    if wait is None:
+        return None
+    services.metrics.rate_limited.labels("+".join(sorted(caller.roles)) or "ANONYMOUS").inc()
+    retry = services.rate_limiter.retry_after_header(wait)
+    return Refused(
+        429,
+        "RATE_LIMITED",
+        f"more than {per_minute} requests a minute; retry after {retry} s",
+        {"Retry-After": retry},
+    )
+
+
 def request_id_of(request: Request | WebSocket) -> str:
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
@@ -129,19 +149,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         return new_context(services, caller, request, request_id)
 
     def _take_rate_limit(self, services: Services, caller: Caller, request: Request) -> None:
-        key = caller.sub or f"address:{request.client.host if request.client else 'unknown'}"
-        per_minute = services.settings.access.limits_of(frozenset(caller.roles)).requests_per_minute
-        wait = services.rate_limiter.take(key, per_minute)
-        if wait is not None:
-            roles = "+".join(sorted(caller.roles)) or "ANONYMOUS"
-            services.metrics.rate_limited.labels(roles).inc()
-            retry = services.rate_limiter.retry_after_header(wait)
-            raise Refused(
-                429,
-                "RATE_LIMITED",
-                f"more than {per_minute} requests a minute; retry after {retry} s",
-                {"Retry-After": retry},
-            )
+        refused = rate_limited(services, caller, request)
+        if refused is not None:
+            raise refused
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """A WebSocket authenticates in its connection_init payload, as

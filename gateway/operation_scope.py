@@ -19,6 +19,8 @@ from strawberry.extensions import SchemaExtension
 
 from connectors.source import statement_deadline
 from gateway.context import RequestContext, new_context
+from gateway.errors import RateLimited
+from gateway.http import rate_limited
 from gateway.logs import current_request_id
 
 
@@ -43,5 +45,10 @@ class OperationScope(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context.context
         if isinstance(ctx, RequestContext):
+            if isinstance(ctx.request, WebSocket):
+                # Over HTTP the rate limit is taken per request, before GraphQL runs.
+                refused = rate_limited(ctx.services, ctx.caller, ctx.request)
+                if refused is not None:
+                    raise RateLimited(refused.message, retryAfter=refused.headers["Retry-After"])
             await ctx.access.prepare()
         yield

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from gateway.app import create_app
+from gateway.settings import DEFAULT_ROLE_LIMITS, RoleLimits
 from tests.conftest import Databases, settings_for, token
 
 PROTOCOL = ["graphql-transport-ws"]
@@ -133,3 +134,23 @@ def test_query_limits_apply_on_websockets(small_db: Databases) -> None:
         message = ws.receive_json()
         assert message["type"] == "error"  # refused before execution
         assert message["payload"][0]["extensions"]["limit"] == "cost"
+
+
+def test_operations_on_a_websocket_spend_the_callers_rate_limit(small_db: Databases) -> None:
+    limits = dict(DEFAULT_ROLE_LIMITS)
+    limits["ANALYST"] = RoleLimits(cost=100_000, time_budget_ms=30_000, requests_per_minute=3)
+    with connected(small_db, bearer("ANALYST"), role_limits=limits) as ws:
+        assert ws.receive_json()["type"] == "connection_ack"
+        answers = []
+        for n in range(5):
+            payload = {"query": "{ departments { code } }"}
+            ws.send_json({"id": str(n), "type": "subscribe", "payload": payload})
+            message = ws.receive_json()
+            while message["type"] not in ("next", "error"):
+                message = ws.receive_json()
+            answers.append(message)
+    # graphql-transport-ws: a result is "next", an operation refused before it ran "error"
+    assert [a["type"] for a in answers] == ["next", "next", "next", "error", "error"]
+    refused = answers[3]["payload"][0]
+    assert refused["extensions"]["code"] == "RATE_LIMITED"
+    assert int(refused["extensions"]["retryAfter"]) >= 1
