@@ -127,7 +127,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         try:
             return await super().run(request, context, root_value)
         except Refused as refused:
-            self.services.metrics.answered(None, "refused", 0.0)
+            self.services.metrics.answered(None, "refused", None)
             return refused.response(getattr(request.state, "request_id", None))
         except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
             own = Refused(exc.status_code, "BAD_REQUEST", exc.reason)

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from connectors.breaker import BreakerState
 from connectors.source import Source
@@ -96,10 +97,11 @@ class Metrics:
         self._operations.add(name)
         return name
 
-    def answered(self, operation: str | None, outcome: str, seconds: float) -> None:
+    def answered(self, operation: str | None, outcome: str, seconds: float | None) -> None:
         label = self.operation_label(operation)
         self.requests.labels(label, outcome).inc()
-        self.latency.labels(label).observe(seconds)
+        if seconds is not None:
+            self.latency.labels(label).observe(seconds)
 
 
 class _LiveState(Collector):
@@ -161,6 +163,11 @@ class RequestMetrics(SchemaExtension):
             outcome = "partial"
         else:
             outcome = "ok"
+        # A subscription's operation lasts as long as the client listens: it is counted,
+        # but its duration would say nothing about answering.
+        subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
         metrics.answered(
-            self.execution_context.operation_name, outcome, time.perf_counter() - started
+            self.execution_context.operation_name,
+            outcome,
+            None if subscription else time.perf_counter() - started,
         )
