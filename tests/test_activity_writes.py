@@ -283,6 +283,10 @@ async def test_only_the_supervisor_chain_reviews(
     assert approve is None
 
 
-async def test_an_unknown_activity_is_a_user_error(writes_gateway: Gateway) -> None:
-    payload = await mutate(writes_gateway, REVIEW, {"activityId": "987654321", "approve": True})
+@pytest.mark.parametrize("activity_id", ["987654321", "abc", "9" * 30])
+async def test_an_unknown_activity_is_a_user_error(
+    writes_gateway: Gateway, activity_id: str
+) -> None:
+    payload = await mutate(writes_gateway, REVIEW, {"activityId": activity_id, "approve": True})
     assert codes_of(payload) == [("UNKNOWN_ACTIVITY", "activityId")]
+    assert activity_id in payload["errors"][0]["message"]

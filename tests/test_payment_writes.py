@@ -270,6 +270,8 @@ async def test_an_allowance_request_writes_its_lines(
         ({"amount": "0"}, "INVALID_AMOUNT", "amount"),
         ({"amount": "10.001"}, "INVALID_AMOUNT", "amount"),
         ({"budgetLineId": "99999999"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
+        ({"budgetLineId": "line-7"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
+        ({"budgetLineId": "99999999999"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
         ({"lsKind": None}, "INVALID_TYPE", "lsKind"),
         ({"type": "UP", "lsKind": None}, "INVALID_TYPE", "budgetLineId"),
         ({"purpose": "   "}, "INVALID_INPUT", "purpose"),
@@ -324,8 +326,15 @@ async def test_a_budget_line_of_another_department_or_year_is_refused(
             "allowanceLines.1.nip",
         ),
         ([("own", "1500000.00"), ("own", "1500000.00")], "INVALID_INPUT", "allowanceLines"),
+        ([("own", "1e15"), ("own2", "-1")], "INVALID_AMOUNT", "allowanceLines.0.amount"),
     ],
-    ids=["lines do not add up", "not of the department", "no such employee", "paid twice"],
+    ids=[
+        "lines do not add up",
+        "not of the department",
+        "no such employee",
+        "paid twice",
+        "beyond what a line holds",
+    ],
 )
 async def test_allowance_lines_pay_employees_of_the_department_and_add_up(
     writes_gateway: Gateway,

@@ -16,6 +16,8 @@ from gateway.crosswalk import FINANCE_CODE, department_code_of
 from gateway.errors import Forbidden
 from gateway.resolvers.write_input import check_key, optional_text, required_text
 
+MAX_LINE_AMOUNT = Decimal("999999999999.99")  # tpp_rincian.nilai is numeric(14,2)
+
 ACTION_OF = {
     Step.VERIFY: FinanceAction.VERIFY,
     Step.ORDER: FinanceAction.ISSUE_ORDER,
@@ -82,7 +84,11 @@ async def _check_allowance_lines(ctx: RequestContext, draft: NewPaymentRequest) 
     if not lines:
         return
     for index, line in enumerate(lines):
-        if line.amount < 0 or line.amount != line.amount.quantize(writes.CENT):
+        if (
+            line.amount < 0
+            or line.amount > MAX_LINE_AMOUNT
+            or line.amount != line.amount.quantize(writes.CENT)
+        ):
             raise WriteRefused(
                 RefusalCode.INVALID_AMOUNT,
                 f"allowance line {index}: {line.amount} is not an amount of rupiah",

@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from connectors.ekin.records import NewActivity
-from connectors.refusal import WriteRefused
+from connectors.refusal import RefusalCode, WriteRefused
 from connectors.sppspm.records import AllowanceLine, NewPaymentRequest, PaymentRequest, Step
 from gateway.context import Info, RequestContext
 from gateway.resolvers import activity_writes, payment_writes
@@ -159,8 +159,18 @@ class SubmitPaymentRequestInput:
 def _line_id(value: strawberry.ID | None) -> int | None:
     if value is None:
         return None
-    # An id that is no number names no budget line; -1 matches none.
-    return int(value) if str(value).isdigit() and len(str(value)) < 10 else -1
+    # anggaran.id is a serial (int4): nine digits always fit
+    return record_id(value, RefusalCode.UNKNOWN_BUDGET_LINE, "budgetLineId", "budget line", 9)
+
+
+def record_id(
+    value: strawberry.ID, unknown: RefusalCode, field: str, what: str, digits: int = 18
+) -> int:
+    """A source key given as an ID; one that is no key of the source names nothing."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > digits:
+        raise WriteRefused(unknown, f"{what} {text!r} does not exist", field)
+    return int(text)
 
 
 @strawberry.input
@@ -245,16 +255,18 @@ class Mutation:
     async def review_activity(
         self, info: Info, input_: Annotated[ReviewActivityInput, strawberry.argument(name="input")]
     ) -> ReviewActivityPayload:
-        activity_id = str(input_.activity_id)
-        written, errors = await refused_or(
-            activity_writes.review_activity(
+        async def review() -> activity_writes.Written:
+            return await activity_writes.review_activity(
                 info.context,
-                int(activity_id) if activity_id.isdigit() and len(activity_id) < 19 else -1,
+                record_id(
+                    input_.activity_id, RefusalCode.UNKNOWN_ACTIVITY, "activityId", "activity"
+                ),
                 input_.approve,
                 input_.note,
                 input_.idempotency_key,
             )
-        )
+
+        written, errors = await refused_or(review())
         return ReviewActivityPayload(activity=_activity(written), errors=errors)
 
     @strawberry.mutation(
@@ -266,9 +278,11 @@ class Mutation:
         info: Info,
         input_: Annotated[SubmitPaymentRequestInput, strawberry.argument(name="input")],
     ) -> SubmitPaymentRequestPayload:
-        request, errors = await refused_or(
-            payment_writes.submit_payment_request(info.context, input_.draft(info.context))
-        )
+        async def submit() -> PaymentRequest:
+            draft = input_.draft(info.context)  # refuses an id that names no budget line
+            return await payment_writes.submit_payment_request(info.context, draft)
+
+        request, errors = await refused_or(submit())
         return SubmitPaymentRequestPayload(payment_request=_request(request), errors=errors)
 
     @strawberry.mutation(
