@@ -165,6 +165,7 @@ async def test_a_department_system_logs_for_its_staff_only(
         ({"minutes": 721}, ("INVALID_PERIOD", "endsAt")),
         ({"description": "  "}, ("INVALID_INPUT", "description")),
         ({"output": "x" * 101}, ("INVALID_INPUT", "output")),
+        ({"description": "Rapat\x00"}, ("INVALID_INPUT", "description")),
         ({"nip": "199001012020121999"}, ("UNKNOWN_EMPLOYEE", "nip")),
     ],
 )
