@@ -324,3 +324,42 @@ async def test_a_subscription_ends_when_its_token_expires(
     errors = [e for m in messages if m["type"] in ("next", "error") for e in _errors(m)]
     assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
     assert "expired" in errors[0]["message"]
+
+
+async def test_a_staff_subscription_follows_a_change_of_supervisor(
+    first: Server,
+    writes_ekin: asyncpg.Connection,
+    office: Office,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gateway.resolvers import events
+
+    monkeypatch.setattr(events, "SCOPE_REFRESH_S", 0.0)  # read the scope at every event
+    position = await writes_ekin.fetchval(
+        "select id_jabatan from pegawai where nip = $1", office.report
+    )
+    supervisor = await writes_ekin.fetchval("select id_atasan from jabatan where id = $1", position)
+    new_head = await writes_ekin.fetchval(
+        "select id_jabatan from pegawai where nip = $1", office.stranger
+    )
+    async with subscribed(first, token("STAFF", office.stranger), ACTIVITY_EVENTS) as ws:
+        try:
+            # the report now works for the stranger, as a reorganisation would have it
+            await writes_ekin.execute(
+                "update jabatan set id_atasan = $2 where id = $1", position, new_head
+            )
+            start = free_morning()
+            logged = await writes_ekin.fetchval(
+                "insert into kinerja (nip, tgl_mulai, tgl_selesai, jenis_kinerja,"
+                " rincian_kinerja, durasi_menit) values ($1, $2, $3, 'kinerja', 'Rapat', 30)"
+                " returning id",
+                office.report,
+                start,
+                start + timedelta(minutes=30),
+            )
+            event, _ = await next_event(ws, 2 * INTERVAL + 1)
+        finally:
+            await writes_ekin.execute(
+                "update jabatan set id_atasan = $2 where id = $1", position, supervisor
+            )
+    assert event["activityEvents"]["activity"]["id"] == str(logged)

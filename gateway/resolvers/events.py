@@ -8,9 +8,9 @@ import time
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from gateway.access.caller import Caller
+from gateway.access.caller import Caller, Role
 from gateway.access.policy import EmployeeSubject, PaymentSubject, Topic
-from gateway.context import RequestContext
+from gateway.context import RequestContext, new_context
 from gateway.crosswalk import department_code_of
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.events.feed import Subscriber
@@ -18,6 +18,10 @@ from gateway.events.records import ActivityEvent, PaymentEvent
 from gateway.joins import require_department_code
 
 E = TypeVar("E")
+
+SCOPE_REFRESH_S = 300.0
+"""How long a subscription trusts a STAFF caller's scope (the people below them) before
+reading it again, at its next event."""
 
 
 async def next_while_valid(subscriber: Subscriber[E], caller: Caller) -> E:
@@ -64,9 +68,16 @@ async def activity_events(ctx: RequestContext, nip: str | None) -> AsyncIterator
             raise Forbidden(
                 f"activityEvents: the activities of {nip} are not readable by this caller"
             )
+    scoped_at = time.monotonic()
     async with ctx.services.events.activities.subscribe() as subscriber:
         while True:
             event = await next_while_valid(subscriber, ctx.caller)
+            if access.caller.has(Role.STAFF) and time.monotonic() - scoped_at > SCOPE_REFRESH_S:
+                # People move: read again who is below the caller (one statement).
+                access = new_context(ctx.services, ctx.caller).access
+                await access.prepare()
+                ctx.access = access  # the guard of the event's fields reads it there
+                scoped_at = time.monotonic()
             owner = event.owner
             if nip is not None and owner.nip != nip:
                 continue
