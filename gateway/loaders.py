@@ -156,7 +156,7 @@ class Loaders:
         )
         self.history: DataLoader[int, list[StatusChange]] = by_key(sppspm.histories, list)
         self.request_steps: DataLoader[int, RequestSteps | None] = by_key(sppspm.request_steps)
-        self.steps_of_year: DataLoader[int | None, list[RequestSteps]] = by_key(
+        self.steps_of_year: DataLoader[int, list[RequestSteps]] = by_key(
             sppspm.steps_of_years, list
         )
 

@@ -218,3 +218,16 @@ async def test_finance_and_a_department_system_read_service_levels(
     own = (await system.data(SERVICE_LEVEL, year))["serviceLevel"]  # its own department
     named = (await gateway.data(SERVICE_LEVEL, {**year, "dept": dept}))["serviceLevel"]
     assert own == named
+
+
+async def test_the_clock_state_filter_without_a_year_covers_every_year(gateway: Gateway) -> None:
+    query = (
+        "query($s: ClockState!, $y: Int) { paymentRequests(first: 1,"
+        " filter: {clockState: $s, fiscalYear: $y}) { totalCount } }"
+    )
+    by_year = [
+        (await gateway.data(query, {"s": "MET", "y": year}))["paymentRequests"]["totalCount"]
+        for year in (2025, 2026)
+    ]
+    every = (await gateway.data(query, {"s": "MET"}))["paymentRequests"]["totalCount"]
+    assert every == sum(by_year) > 0

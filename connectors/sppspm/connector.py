@@ -62,6 +62,9 @@ _RECORD_KIND = {
     "tpp_rincian": "allowance line",
     "spp": "treasurer of payment request",
 }
+EVERY_YEAR = 0
+"""A fiscal-year key that stands for all years (a loader key cannot be None)."""
+
 _ORDER_STATUS = [OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.REJECTED]
 # An order's own code as the request's status: any order that exists counts as issued.
 _SPM_AS_PAYMENT = [
@@ -397,20 +400,19 @@ class SppspmConnector(Source):
         rows = await self.fetch(q.STEPS_BY_ID, list(ids))
         return {row["id"]: _steps(row) for row in rows}
 
-    async def steps_of_years(
-        self, years: Sequence[int | None]
-    ) -> dict[int | None, list[RequestSteps]]:
-        """The steps of every request of these fiscal years, per year (None: every year)."""
-        every = None in years
+    async def steps_of_years(self, years: Sequence[int]) -> dict[int, list[RequestSteps]]:
+        """The steps of every request of these fiscal years, per year; `EVERY_YEAR` (0)
+        stands for all of them."""
+        every = EVERY_YEAR in years
         rows = await self.fetch(
             q.STEPS_OF_ALL_YEARS if every else q.STEPS_OF_YEARS,
-            *([] if every else [[y for y in years if y is not None]]),
+            *([] if every else [list(years)]),
         )
-        result: dict[int | None, list[RequestSteps]] = {year: [] for year in years}
+        result: dict[int, list[RequestSteps]] = {year: [] for year in years}
         for row in rows:
             steps = _steps(row)
             if every:
-                result[None].append(steps)
+                result[EVERY_YEAR].append(steps)
             if steps.fiscal_year in result:
                 result[steps.fiscal_year].append(steps)
         return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from connectors.sppspm.connector import EVERY_YEAR
 from connectors.sppspm.records import PaymentScope
 from gateway.context import RequestContext
 from gateway.crosswalk import department_code_of
@@ -49,7 +50,7 @@ async def requests_in_state(
     """Ids of the requests in `scope` whose clock is in `state` now (for the clockState
     filter, which the lists then apply in SQL like any other condition)."""
     year = fiscal_year if fiscal_year is not None else scope.fiscal_year
-    requests = await ctx.loaders.steps_of_year.load(year)
+    requests = await ctx.loaders.steps_of_year.load(year if year is not None else EVERY_YEAR)
     calendar = await ctx.services.calendar.current()
     department = scope.department_code and department_code_of(scope.department_code)
     return tuple(
