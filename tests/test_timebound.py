@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from connectors.domain import WIB
 from connectors.sppspm.records import RequestSteps
-from gateway.timebound.calendar import WorkingCalendar
+from connectors.working_days import WorkingCalendar
 from gateway.timebound.clock import ClockStage, ClockState, service_clock
 
 NYEPI = WorkingCalendar([date(2026, 3, 19), date(2026, 3, 20)])

@@ -9,7 +9,10 @@ tested on that set, not on this calendar.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+
+from connectors.domain import WIB
+from connectors.working_days import WorkingCalendar
 
 DEMO_NOW = datetime(2026, 11, 20, 9, 30)
 """The fixed 'now' of the demo data, WIB clock time: nothing in the data happens after it."""
@@ -87,30 +90,27 @@ HOLIDAYS: tuple[Holiday, ...] = (
 HOLIDAY_DATES: frozenset[date] = frozenset(h.day for h in HOLIDAYS)
 
 
+CALENDAR = WorkingCalendar(HOLIDAY_DATES)
+
+
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not in HOLIDAYS."""
-    return day.weekday() < 5 and day not in HOLIDAY_DATES
+    return CALENDAR.is_working_day(day)
 
 
 def day_zero(day: date) -> date:
     """The day itself if it is a working day, else the next working day."""
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
+    return CALENDAR.day_zero(day)
 
 
 def nth_working_day(start: date, n: int) -> date:
     """The n-th working day after the working day `start` (n = 0 gives day_zero(start))."""
-    day = day_zero(start)
-    for _ in range(n):
-        day = day_zero(day + timedelta(days=1))
-    return day
+    return CALENDAR.nth_working_day(start, n)
 
 
 def deadline(received: datetime, working_days: int) -> datetime:
     """End (24:00 WIB) of the given working day after day 0 of `received` (naive WIB)."""
-    last = nth_working_day(received.date(), working_days)
-    return datetime.combine(last + timedelta(days=1), time())
+    return CALENDAR.deadline(received.replace(tzinfo=WIB), working_days).replace(tzinfo=None)
 
 
 def working_days_in_month(year: int, month: int) -> list[date]:

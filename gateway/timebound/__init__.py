@@ -1,2 +1,2 @@
-"""Timebound: the working-day calendar, the service clock of each payment request and
-service levels over many of them."""
+"""Timebound: the service clock of each payment request and service levels over many of
+them, counted in working days (`connectors.working_days`)."""

@@ -8,7 +8,7 @@ import contextlib
 import logging
 
 from connectors.sppspm.connector import SppspmConnector
-from gateway.timebound.calendar import WorkingCalendar
+from connectors.working_days import WorkingCalendar
 
 log = logging.getLogger("smartgate")
 

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from connectors.domain import WIB
 from connectors.sppspm.records import RequestSteps
-from gateway.timebound.calendar import WorkingCalendar
+from connectors.working_days import WorkingCalendar
 
 DEADLINE_DAYS = 2
 REJECTION_DAYS = 1

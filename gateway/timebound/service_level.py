@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from connectors.domain import WIB
 from connectors.sppspm.records import RequestSteps
-from gateway.timebound.calendar import WorkingCalendar
+from connectors.working_days import WorkingCalendar
 from gateway.timebound.clock import ClockStage, ClockState, service_clock
 
 

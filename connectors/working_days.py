@@ -1,4 +1,6 @@
-"""The working-day calendar: Monday to Friday in WIB, minus sppspm's `hari_libur`.
+"""The working-day calendar of the deadline rules: Monday to Friday in WIB, minus the
+non-working days sppspm keeps in `hari_libur`. The gateway's service clocks and the
+look-alike data both count days with it.
 
 Working days are kept as one sorted list, so each question is a binary search: a
 deadline costs microseconds, and a year of a whole city's requests is computed in
@@ -32,19 +34,19 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in self.holidays
 
     def _index_from(self, day: date) -> int:
-        """Index of the first working day on or after `day`."""
-        index = bisect.bisect_left(self._days, day.toordinal())
+        """Index of the first working day on or after `day` (a moment: its WIB day)."""
+        index = bisect.bisect_left(self._days, wib_day(day).toordinal())
         if index >= len(self._days):
             raise ValueError(f"{day} is beyond the calendar, which ends {LAST_DAY}")
         return index
 
-    def day_zero(self, received: datetime) -> date:
-        """The WIB day of receipt if it is a working day, else the next working day."""
-        return date.fromordinal(self._days[self._index_from(received.astimezone(WIB).date())])
+    def day_zero(self, received: date) -> date:
+        """The (WIB) day of receipt if it is a working day, else the next working day."""
+        return date.fromordinal(self._days[self._index_from(received)])
 
-    def nth_working_day(self, received: datetime, n: int) -> date:
+    def nth_working_day(self, received: date, n: int) -> date:
         """The n-th working day after day 0 of `received` (n = 0 is day 0)."""
-        return date.fromordinal(self._days[self._index_from(received.astimezone(WIB).date()) + n])
+        return date.fromordinal(self._days[self._index_from(received) + n])
 
     def deadline(self, received: datetime, working_days: int) -> datetime:
         """The end (24:00 WIB) of the n-th working day after day 0."""
@@ -57,3 +59,8 @@ class WorkingCalendar:
         return bisect.bisect_right(self._days, end.toordinal()) - bisect.bisect_right(
             self._days, start.toordinal()
         )
+
+
+def wib_day(moment: date) -> date:
+    """The WIB day of a moment; a day is itself."""
+    return moment.astimezone(WIB).date() if isinstance(moment, datetime) else moment
