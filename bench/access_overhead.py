@@ -25,7 +25,7 @@ from seeded_gateway import arguments, seeded_gateway
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.access.caller import Caller, Role
-from gateway.context import new_context
+from gateway.context import Channel, OperationContext
 from gateway.schema import build_schema
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
@@ -52,13 +52,13 @@ async def compare(gateway: Gateway, scale: str, runs: int) -> None:
 
     async def with_access(query: str) -> None:
         caller = services.tokens.verify(bearer)  # type: ignore[union-attr]
-        limits = services.settings.access.limits_of(frozenset(caller.roles))
-        services.rate_limiter.take(caller.sub or "", limits.requests_per_minute)
-        result = await guarded.execute(query, context_value=new_context(services, caller))
+        # the operation scope takes the rate limit and opens the access policy
+        result = await guarded.execute(query, context_value=Channel(services, caller))
         assert not result.errors, result.errors
 
     async def without(query: str) -> None:
-        result = await bare.execute(query, context_value=new_context(services, admin))
+        context = await OperationContext.open(Channel(services, admin))
+        result = await bare.execute(query, context_value=context)
         assert not result.errors, result.errors
 
     print(f"{scale} scale, {runs} runs each, medians")

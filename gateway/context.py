@@ -1,5 +1,5 @@
-"""What a resolver can reach: the app's services and this request's caller, access
-policy, loaders and audit trail."""
+"""What a resolver can reach: the app's services, the caller, and the operation's own
+loaders, access policy and audit trail."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
@@ -57,23 +58,18 @@ class Services:
 
 
 @dataclass(slots=True)
-class RequestContext:
+class Channel:
+    """Where operations arrive from: one HTTP request, or one WebSocket connection with the
+    caller its `connection_init` authenticated. What each operation gets of its own is an
+    `OperationContext`, made from the channel by `gateway.operation_scope`."""
+
     services: Services
-    caller: Caller
-    loaders: Loaders
-    access: Access
+    caller: Caller = ANONYMOUS
     request: Request | WebSocket | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    audit: AuditTrail = field(default_factory=AuditTrail)
     connection_params: dict[str, object] | None = None  # set by strawberry on WebSockets
-    now: datetime = field(default_factory=lambda: datetime.now(WIB))  # one clock per request
-
-    def renew_loaders(self) -> None:
-        """Forget what this context's loaders cached (a new event of a subscription)."""
-        services = self.services
-        self.loaders = Loaders(
-            services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer
-        )
+    response: Response | None = None  # HTTP: where the status and headers are set
+    retry_after: str | None = None  # set when the rate limit refused an operation
 
     @property
     def limits(self) -> RoleLimits:
@@ -90,6 +86,61 @@ class RequestContext:
         return QueryLimits(access.max_depth, access.max_aliases, self.limits.cost)
 
     @property
+    def rate_key(self) -> str:
+        """Whose bucket an operation spends: the `sub`, else the client's address."""
+        if self.caller.sub:
+            return self.caller.sub
+        client = self.request.client if self.request is not None else None
+        return f"address:{client.host if client else 'unknown'}"
+
+
+@dataclass(slots=True)
+class OperationContext:
+    """What a resolver reaches (`info.context`): the app's services, the caller, and this
+    operation's own loaders, access policy and audit trail. A subscription's events each
+    get a copy with fresh loaders and trail (`for_event`)."""
+
+    channel: Channel
+    loaders: Loaders
+    access: Access
+    audit: AuditTrail = field(default_factory=AuditTrail)
+    now: datetime = field(default_factory=lambda: datetime.now(WIB))  # one clock per operation
+    document: str | None = None  # the operation's text, for the audit lines of its events
+
+    @classmethod
+    async def open(cls, channel: Channel) -> OperationContext:
+        """A context with fresh loaders and an access policy that is ready to use."""
+        loaders = _loaders(channel.services)
+        return cls(channel, loaders, await _access(channel.services, channel.caller, loaders))
+
+    def for_event(self) -> OperationContext:
+        """The context of one event of a subscription: nothing cached from an earlier
+        event, the subscription's access policy."""
+        return OperationContext(
+            self.channel, _loaders(self.services), self.access, document=self.document
+        )
+
+    async def renew_access(self) -> None:
+        """Read the caller's scope again (people move between positions)."""
+        self.access = await _access(self.services, self.caller, self.loaders)
+
+    @property
+    def services(self) -> Services:
+        return self.channel.services
+
+    @property
+    def caller(self) -> Caller:
+        return self.channel.caller
+
+    @property
+    def request_id(self) -> str:
+        return self.channel.request_id
+
+    @property
+    def limits(self) -> RoleLimits:
+        return self.channel.limits
+
+    @property
     def fiscal_year(self) -> int:
         return self.services.settings.current_fiscal_year()
 
@@ -98,28 +149,21 @@ class RequestContext:
         return self.services.crosswalk
 
 
-def new_context(
-    services: Services,
-    caller: Caller = ANONYMOUS,
-    request: Request | WebSocket | None = None,
-    request_id: str | None = None,
-) -> RequestContext:
-    loaders = Loaders(services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer)
+def _loaders(services: Services) -> Loaders:
+    return Loaders(services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer)
 
+
+async def _access(services: Services, caller: Caller, loaders: Loaders) -> Access:
     async def appointments(nip: str) -> list[Official]:
         return await loaders.officials.load((nip, None))
 
-    access = Access(
+    return await Access.of(
         caller,
         services.crosswalk,
         services.settings.current_fiscal_year(),
         services.ekin.positions_below,
         appointments,
     )
-    context = RequestContext(services, caller, loaders, access, request)
-    if request_id:
-        context.request_id = request_id
-    return context
 
 
-Info = StrawberryInfo[RequestContext, None]
+Info = StrawberryInfo[OperationContext, None]

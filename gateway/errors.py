@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
 
 class GatewayError(Exception):
     """An error raised in a resolver that reaches the client with a stable code."""
@@ -37,3 +42,19 @@ class RateLimited(GatewayError):
     """Too many requests for the caller's role; `retryAfter` says how many seconds."""
 
     code = "RATE_LIMITED"
+
+
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+def refuse_before_parse(execution_context: ExecutionContext, error: GraphQLError) -> None:
+    """Refuse an operation before its document is parsed or validated, on every transport
+    alike: strawberry runs nothing of an operation that has errors before validation (an
+    exception raised there would end a WebSocket operation without an answer). A
+    placeholder with the operation the request names (strawberry looks it up) stands in
+    for the refused document."""
+    name = execution_context.operation_name
+    name = name if name and _NAME.match(name) else "Refused"
+    execution_context.query = f"query {name} {{ __typename }}"
+    execution_context.graphql_document = None
+    execution_context.pre_execution_errors = [error]

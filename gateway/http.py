@@ -1,5 +1,5 @@
-"""The GraphQL endpoint: authentication, rate limits, content types, batch size, body
-size and the per-request time budget, around strawberry's ASGI view."""
+"""The HTTP edge of the GraphQL endpoint: authentication, content types, batch and body
+size, and the status codes of refusals, around strawberry's ASGI view."""
 
 from __future__ import annotations
 
@@ -7,25 +7,24 @@ import asyncio
 import json
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
-from connectors.source import statement_deadline
 from gateway.access.caller import ANONYMOUS, Caller
 from gateway.access.tokens import TokenRefused
-from gateway.context import RequestContext, Services, new_context
+from gateway.context import Channel, Services
 from gateway.logs import current_request_id
 
 log = logging.getLogger("smartgate")
@@ -91,33 +90,15 @@ def _unauthenticated(reason: str) -> Refused:
     return Refused(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": challenge + '"'})
 
 
-def rate_limited(
-    services: Services, caller: Caller, request: Request | WebSocket
-) -> Refused | None:
-    """Spend one of the caller's requests (per `sub`, or per address when anonymous): the
-    refusal when none is left. HTTP requests and WebSocket operations share the bucket."""
-    key = caller.sub or f"address:{request.client.host if request.client else 'unknown'}"
-    per_minute = services.settings.access.limits_of(frozenset(caller.roles)).requests_per_minute
-    wait = services.rate_limiter.take(key, per_minute)
-    if wait is None:
-        return None
-    services.metrics.rate_limited.labels("+".join(sorted(caller.roles)) or "ANONYMOUS").inc()
-    retry = services.rate_limiter.retry_after_header(wait)
-    return Refused(
-        429,
-        "RATE_LIMITED",
-        f"more than {per_minute} requests a minute; retry after {retry} s",
-        {"Retry-After": retry},
-    )
-
-
 def request_id_of(request: Request | WebSocket) -> str:
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
-class GatewayGraphQL(GraphQL[RequestContext, None]):
-    """strawberry's ASGI view with the gateway's context and front-door checks."""
+class GatewayGraphQL(GraphQL[Channel, None]):
+    """strawberry's ASGI view with the gateway's front door: who is calling, content
+    types, batch size, and HTTP status codes for refusals. Everything else an operation
+    gets, on every transport, is `gateway.operation_scope`'s."""
 
     def __init__(self, schema: BaseSchema, services: Services, **options: Any) -> None:
         super().__init__(schema, **options)
@@ -132,39 +113,43 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
             own = Refused(exc.status_code, "BAD_REQUEST", exc.reason)
             return own.response(getattr(request.state, "request_id", None))
+        finally:
+            expiry = getattr(request.state, "token_expiry", None)
+            if expiry is not None:
+                expiry.cancel()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> RequestContext:
-        services = self.services
+    ) -> Channel:
         request_id = request_id_of(request)
         request.state.request_id = request_id
         current_request_id.set(request_id)
-        caller = ANONYMOUS
+        channel = Channel(self.services, request=request, request_id=request_id)
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
+            channel.response = response
         if isinstance(request, Request):
-            caller = authenticate(services, request.headers.get("authorization"))
-            self._take_rate_limit(services, caller, request)
-        return new_context(services, caller, request, request_id)
+            channel.caller = authenticate(self.services, single_authorization(request))
+        return channel
 
-    def _take_rate_limit(self, services: Services, caller: Caller, request: Request) -> None:
-        refused = rate_limited(services, caller, request)
-        if refused is not None:
-            raise refused
-
-    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+    async def on_ws_connect(self, context: Channel) -> UnsetType | dict[str, object] | None:
         """A WebSocket authenticates in its connection_init payload, as
         `{"Authorization": "Bearer <token>"}` (also accepted: the same inside `headers`,
-        or the bare token as `token` or `authToken`)."""
+        or the bare token as `token` or `authToken`). When the token expires, the socket
+        is closed with 4403 and its subscriptions end."""
         try:
             caller = authenticate(context.services, bearer_of(context.connection_params or {}))
         except Refused as refused:
             raise ConnectionRejectionError(
                 {"code": refused.code, "reason": refused.message}
             ) from None
-        fresh = new_context(context.services, caller, context.request, context.request_id)
-        context.caller, context.access = fresh.caller, fresh.access
+        context.caller = caller
+        socket = context.request
+        if caller.expires_at is not None and isinstance(socket, WebSocket):
+            left = max(caller.expires_at - time.time(), 0)
+            socket.state.token_expiry = asyncio.get_running_loop().call_later(
+                left, _close_expired, socket
+            )
         return UNSET
 
     async def parse_http_body(
@@ -207,25 +192,43 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                 f" by {len(payload) - allowed}",
             )
 
-    async def execute_operation(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        context: RequestContext = kwargs["context"]
-        request_data = kwargs["request_data"]
-        budget_ms = context.limits.time_budget_ms
-        loop = asyncio.get_running_loop()
-        token = statement_deadline.set(loop.time() + budget_ms / 1000)
-        try:
-            async with asyncio.timeout(budget_ms / 1000):
-                return await super().execute_operation(request, *args, **kwargs)
-        except TimeoutError:
-            error = GraphQLError(
-                f"the request ran out of its time budget of {budget_ms} ms",
-                extensions={"code": "TIME_BUDGET_EXCEEDED", "budgetMs": budget_ms},
-            )
-            if isinstance(request_data, list):
-                return [ExecutionResult(None, [error]) for _ in request_data]
-            return ExecutionResult(None, [error])
-        finally:
-            statement_deadline.reset(token)
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        retry = _rate_limited(response_data)
+        if retry is not None:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = retry
+        return super().create_response(response_data, sub_response)
+
+
+def single_authorization(request: Request) -> str | None:
+    """The request's Authorization header. Two of them are refused: a proxy in front may
+    have checked the other one."""
+    values = request.headers.getlist("authorization")
+    if len(values) > 1:
+        raise Refused(400, "BAD_REQUEST", f"{len(values)} Authorization headers; send exactly one")
+    return values[0] if values else None
+
+
+def _rate_limited(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> str | None:
+    """The Retry-After of a response whose every operation the rate limit refused."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    retry = None
+    for answer in answers:
+        errors: list[dict[str, Any]] = answer.get("errors") or []  # type: ignore[assignment]
+        codes = [(e.get("extensions") or {}).get("code") for e in errors]
+        if answer.get("data") is not None or codes != ["RATE_LIMITED"]:
+            return None
+        retry = str((errors[0].get("extensions") or {}).get("retryAfter", 1))
+    return retry
+
+
+def _close_expired(socket: WebSocket) -> None:
+    if socket.application_state is WebSocketState.CONNECTED:
+        asyncio.ensure_future(socket.close(4403, "token expired"))
 
 
 def _json(body: bytes) -> Any:

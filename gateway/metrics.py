@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from graphql import GraphQLError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -151,13 +152,20 @@ class RequestMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        finally:
+            self._count(time.perf_counter() - started)
+
+    def _count(self, seconds: float) -> None:
         context = self.execution_context.context
         metrics: Metrics | None = getattr(getattr(context, "services", None), "metrics", None)
         if metrics is None:
             return
         result = self.execution_context.result
-        if result is None or (result.errors and result.data is None):
+        if result is not None and _refused(result.errors or [], result.data):
+            outcome = "refused"
+        elif result is None or (result.errors and result.data is None):
             outcome = "error"
         elif result.errors:
             outcome = "partial"
@@ -165,9 +173,24 @@ class RequestMetrics(SchemaExtension):
             outcome = "ok"
         # A subscription's operation lasts as long as the client listens: it is counted,
         # but its duration would say nothing about answering.
-        subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        try:
+            subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        except RuntimeError:  # the document did not parse
+            subscription = False
         metrics.answered(
             self.execution_context.operation_name,
             outcome,
-            None if subscription else time.perf_counter() - started,
+            None if subscription else seconds,
         )
+
+
+_REFUSALS = frozenset({"RATE_LIMITED", "UNAUTHENTICATED"})
+
+
+def _refused(errors: list[GraphQLError], data: object) -> bool:
+    """Whether an operation was refused before it ran (admission)."""
+    return (
+        data is None
+        and bool(errors)
+        and all((e.extensions or {}).get("code") in _REFUSALS for e in errors)
+    )

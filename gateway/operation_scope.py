@@ -1,54 +1,188 @@
-"""What each GraphQL operation gets of its own, wherever it arrives.
+"""One scope for every operation, whatever the transport.
 
-Once an operation has passed validation, the access policy reads what its rules need
-(a STAFF caller's positions below), so a refused query still costs no SQL.
+An HTTP request, each operation of a batch, each query, mutation or subscription on a
+WebSocket, and each event of a subscription get the same things, set up here and only
+here:
 
-Over HTTP a context is made per request. A WebSocket keeps one context for the whole
-connection, so each operation on it gets fresh loaders and access scope (nothing cached
-from an earlier operation) and its own audit trail, and its SQL statements get the
-caller's time budget as their deadline (HTTP requests get theirs in `gateway.http`).
+* **admission** before the document is parsed: the caller's token is still valid (a
+  WebSocket outlives tokens) and the operation spends one request of the caller's rate
+  limit, from the bucket HTTP and WebSocket share;
+* **a time budget** (the caller's role's): the deadline of every SQL statement
+  (`connectors.source.statement_deadline`) and an overall timeout;
+* **an `OperationContext`**, opened once the operation has passed validation (a refused
+  query costs no SQL): fresh loaders, an access policy that is ready to use, an audit
+  trail;
+* **an audit line** for every mutation and every read of personal fields.
+
+A subscription is one operation, and each of its events is run by `EventScopedExecutor`
+with fresh loaders, its own budget and its own audit line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
-from starlette.websockets import WebSocket
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.graphql import OperationType
 
 from connectors.source import statement_deadline
-from gateway.context import RequestContext, new_context
-from gateway.errors import RateLimited
-from gateway.http import rate_limited
+from gateway.access.audit import AuditTrail, write_line
+from gateway.context import Channel, OperationContext
+from gateway.errors import refuse_before_parse
 from gateway.logs import current_request_id
 
 
+def admission(channel: Channel) -> GraphQLError | None:
+    """Why an operation may not run now (an expired token, the rate limit), or None."""
+    caller = channel.caller
+    if caller.expires_at is not None and caller.expires_at <= time.time():
+        return GraphQLError(
+            "the token this connection was opened with has expired; reconnect with a new one",
+            extensions={"code": "UNAUTHENTICATED"},
+        )
+    services = channel.services
+    per_minute = channel.limits.requests_per_minute
+    wait = services.rate_limiter.take(channel.rate_key, per_minute)
+    if wait is None:
+        return None
+    services.metrics.rate_limited.labels(channel.limits_role).inc()
+    retry = services.rate_limiter.retry_after_header(wait)
+    channel.retry_after = retry
+    return GraphQLError(
+        f"more than {per_minute} requests a minute; retry after {retry} s",
+        extensions={"code": "RATE_LIMITED", "retryAfter": retry},
+    )
+
+
+def time_budget_exceeded(budget_ms: int) -> GraphQLError:
+    return GraphQLError(
+        f"the operation ran out of its time budget of {budget_ms} ms",
+        extensions={"code": "TIME_BUDGET_EXCEEDED", "budgetMs": budget_ms},
+    )
+
+
+@contextlib.contextmanager
+def statements_due_by(deadline: float) -> Iterator[None]:
+    """SQL statements run in this block get at most what is left until `deadline`."""
+    token = statement_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        statement_deadline.reset(token)
+
+
 class OperationScope(SchemaExtension):
-    """Per-operation state and the access policy's reads, for every transport."""
+    """Admission, time budget, context and audit of each operation (see the module)."""
+
+    deadline: float | None = None
+    failed = False
 
     def on_operation(self) -> Iterator[None]:
-        ctx = self.execution_context.context
-        if not isinstance(ctx, RequestContext) or not isinstance(ctx.request, WebSocket):
+        ec = self.execution_context
+        channel = ec.context
+        if not isinstance(channel, Channel):
             yield
             return
-        current_request_id.set(ctx.request_id)
-        fresh = new_context(ctx.services, ctx.caller, ctx.request, ctx.request_id)
-        ctx.loaders, ctx.access, ctx.audit = fresh.loaders, fresh.access, fresh.audit
-        deadline = asyncio.get_running_loop().time() + ctx.limits.time_budget_ms / 1000
-        token = statement_deadline.set(deadline)
-        try:
-            yield
-        finally:
-            statement_deadline.reset(token)
+        current_request_id.set(channel.request_id)
+        refusal = admission(channel)
+        if refusal is not None:
+            refuse_before_parse(ec, refusal)
+        self.deadline = asyncio.get_running_loop().time() + channel.limits.time_budget_ms / 1000
+        with statements_due_by(self.deadline):
+            try:
+                yield
+            except Exception:
+                self.failed = True
+                raise
+            finally:
+                self._audit(channel)
 
     async def on_execute(self) -> AsyncIterator[None]:
-        ctx = self.execution_context.context
-        if isinstance(ctx, RequestContext):
-            if isinstance(ctx.request, WebSocket):
-                # Over HTTP the rate limit is taken per request, before GraphQL runs.
-                refused = rate_limited(ctx.services, ctx.caller, ctx.request)
-                if refused is not None:
-                    raise RateLimited(refused.message, retryAfter=refused.headers["Retry-After"])
-            await ctx.access.prepare()
-        yield
+        ec = self.execution_context
+        channel = ec.context
+        if not isinstance(channel, Channel) or self.deadline is None:
+            yield
+            return
+        ec.context = context = await OperationContext.open(channel)
+        context.document = ec.query
+        if ec.operation_type is OperationType.SUBSCRIPTION:
+            yield  # it lasts while the client listens; each event has its own budget
+            return
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                yield
+        except TimeoutError:
+            raise time_budget_exceeded(channel.limits.time_budget_ms) from None
+
+    def _audit(self, channel: Channel) -> None:
+        ec = self.execution_context
+        try:
+            kind = ec.operation_type
+        except RuntimeError:  # the document did not parse
+            return
+        if kind is OperationType.SUBSCRIPTION:
+            return  # its events are audited one by one
+        context = ec.context
+        result = ec.result
+        write_line(
+            channel.caller,
+            channel.request_id,
+            context.audit if isinstance(context, OperationContext) else AuditTrail(),
+            mutation=kind is OperationType.MUTATION,
+            operation_name=ec.operation_name,
+            query=ec.query,
+            variables=ec.variables,
+            errors=1 if self.failed else len(result.errors or []) if result else 0,
+        )
+
+
+class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, running each event of a subscription like an operation of
+    its own: fresh loaders (nothing cached from an earlier event), the caller's time budget
+    for its statements and as an overall timeout, and its own audit line."""
+
+    event = False
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        context = self.context_value
+        if isinstance(executor, EventScopedExecutor) and isinstance(context, OperationContext):
+            executor.context_value = context.for_event()
+            executor.event = True
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        if not self.event:
+            return super().execute_operation(serially)
+        return self._execute_event(serially)
+
+    async def _execute_event(self, serially: bool | None) -> Any:
+        context: OperationContext = self.context_value
+        budget_ms = context.limits.time_budget_ms
+        deadline = asyncio.get_running_loop().time() + budget_ms / 1000
+        result: Any = ExecutionResult(None, [time_budget_exceeded(budget_ms)])
+        with statements_due_by(deadline):
+            try:
+                async with asyncio.timeout_at(deadline):
+                    result = super().execute_operation(serially)
+                    if self.is_awaitable(result):
+                        result = await result
+            except TimeoutError:
+                pass
+        write_line(
+            context.caller,
+            context.request_id,
+            context.audit,
+            mutation=False,
+            operation_name=self.operation.name.value if self.operation.name else None,
+            query=context.document,
+            variables=None,
+            errors=len(result.errors or []),
+        )
+        return result

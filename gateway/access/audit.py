@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from graphql import OperationType
-from strawberry.extensions import SchemaExtension
+from gateway.access.caller import Caller
 
 audit_log = logging.getLogger("smartgate.audit")
 
@@ -34,36 +32,31 @@ class AuditTrail:
         self.personal.setdefault(field, set()).add(nip)
 
 
-class AuditLog(SchemaExtension):
-    """Writes the request's audit line once the operation has run."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        ec = self.execution_context
-        ctx = ec.context
-        trail: AuditTrail | None = getattr(ctx, "audit", None)
-        if trail is None:
-            return
-        try:
-            mutation = ec.operation_type is OperationType.MUTATION
-        except RuntimeError:  # the document did not parse
-            mutation = False
-        if not trail.personal and not mutation:
-            return
-        caller = ctx.caller
-        line = {
-            "event": "audit",
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "request_id": ctx.request_id,
-            "sub": caller.sub,
-            "roles": sorted(caller.roles),
-            "operation_type": "mutation" if mutation else "query",
-            "operation_name": ec.operation_name,
-            "document_sha256": document_hash(ec.query),
-            "variables": "redacted" if ec.variables else None,
-            "personal_fields": {
-                field: sorted(nips) for field, nips in sorted(trail.personal.items())
-            },
-            "errors": len(ec.result.errors or []) if ec.result else 0,
-        }
-        audit_log.info(json.dumps(line, ensure_ascii=False))
+def write_line(
+    caller: Caller,
+    request_id: str,
+    trail: AuditTrail,
+    mutation: bool,
+    operation_name: str | None,
+    query: str | None,
+    variables: object,
+    errors: int,
+) -> None:
+    """The audit line of one operation (or one subscription event), when it is a mutation
+    or read personal fields; nothing otherwise."""
+    if not trail.personal and not mutation:
+        return
+    line = {
+        "event": "audit",
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_id": request_id,
+        "sub": caller.sub,
+        "roles": sorted(caller.roles),
+        "operation_type": "mutation" if mutation else "query",
+        "operation_name": operation_name,
+        "document_sha256": document_hash(query),
+        "variables": "redacted" if variables else None,
+        "personal_fields": {field: sorted(nips) for field, nips in sorted(trail.personal.items())},
+        "errors": errors,
+    }
+    audit_log.info(json.dumps(line, ensure_ascii=False))

@@ -131,21 +131,21 @@ AppointmentsFetch = Callable[[str], Awaitable[list[Official]]]
 
 
 class Access:
-    """The policy applied to one request's caller."""
+    """The policy applied to one operation's caller, ready when built: `Access.of` reads
+    what the rules need from the sources first."""
 
     def __init__(
         self,
         caller: Caller,
         crosswalk: Crosswalk,
         fiscal_year: int,
-        positions_below: PositionsBelowFetch,
         appointments: AppointmentsFetch,
+        positions_below: frozenset[int] = frozenset(),
     ) -> None:
         self.caller = caller
         self._crosswalk = crosswalk
         self._fiscal_year = fiscal_year
-        self._positions_below = positions_below
-        self._below: frozenset[int] | None = None
+        self._staff_positions = positions_below
         self._appointments = appointments
         self._department = (
             department_code_of(caller.department)
@@ -156,20 +156,24 @@ class Access:
         # guard need not admit them one by one (field rules still apply).
         self.sees_every_object = any(role in _CITY_WIDE for role in caller.roles)
 
-    async def prepare(self) -> None:
-        """Read what the rules need from the sources: a STAFF caller's positions below
-        (one statement). Called once per operation, after validation, before any field."""
-        nip = self.caller.nip
-        if self._below is None and self.caller.has(Role.STAFF) and nip is not None:
-            self._below = await self._positions_below(nip)
-
-    @property
-    def _staff_positions(self) -> frozenset[int]:
-        if self._below is None:
-            if self.caller.nip is None:
-                return frozenset()
-            raise RuntimeError("Access.prepare() was not awaited before a STAFF rule")
-        return self._below
+    @classmethod
+    async def of(
+        cls,
+        caller: Caller,
+        crosswalk: Crosswalk,
+        fiscal_year: int,
+        positions_below: PositionsBelowFetch,
+        appointments: AppointmentsFetch,
+    ) -> Access:
+        """The policy for `caller`, with a STAFF caller's positions below read (one
+        statement); other callers cost nothing."""
+        nip = caller.nip
+        below = (
+            await positions_below(nip)
+            if caller.has(Role.STAFF) and nip is not None
+            else frozenset[int]()
+        )
+        return cls(caller, crosswalk, fiscal_year, appointments, below)
 
     # -- topics and objects ----------------------------------------------------------
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+
+from gateway.errors import refuse_before_parse
 
 
 class TrustedDocumentsError(ValueError):
@@ -29,15 +30,6 @@ class DocumentNotTrusted(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
-
-
-def _placeholder(operation_name: str | None) -> str:
-    """A document with the operation the request names (strawberry looks it up)."""
-    name = operation_name if operation_name and _NAME.match(operation_name) else "Untrusted"
-    return f"query {name} {{ __typename }}"
 
 
 def sha256(text: str) -> str:
@@ -109,17 +101,12 @@ class TrustedDocumentsOnly(SchemaExtension):
         trusted: TrustedDocuments | None = getattr(
             getattr(ec.context, "services", None), "trusted_documents", None
         )
-        if trusted is not None:
+        if trusted is not None and not ec.pre_execution_errors:
             request = {"query": ec.query, "extensions": ec.operation_extensions}
             try:
                 ec.query = trusted.resolve(request)
             except DocumentNotTrusted as exc:
-                # strawberry runs nothing of an operation that already has errors before
-                # validation, on HTTP and WebSocket alike (an exception raised here would
-                # end a WebSocket operation without an answer). A placeholder stands in
-                # for the refused document, which is never parsed.
-                ec.query = _placeholder(ec.operation_name)
-                ec.pre_execution_errors = [
-                    GraphQLError(exc.message, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
-                ]
+                refuse_before_parse(
+                    ec, GraphQLError(exc.message, extensions={"code": "PERSISTED_QUERY_NOT_FOUND"})
+                )
         yield

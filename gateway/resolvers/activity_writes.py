@@ -8,7 +8,7 @@ from connectors.ekin import writes
 from connectors.ekin.records import Activity, NewActivity, Person, Review
 from connectors.refusal import RefusalCode, WriteRefused
 from gateway.access.policy import EmployeeSubject
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.errors import Forbidden
 from gateway.resolvers.write_input import check_key, optional_text, required_text
 
@@ -27,19 +27,19 @@ def subject_of(person: Person) -> EmployeeSubject:
     return EmployeeSubject(person.nip, person.unit_id, person.position_id)
 
 
-async def _owner(ctx: RequestContext, nip: str) -> Person:
+async def _owner(ctx: OperationContext, nip: str) -> Person:
     person = await ctx.loaders.person.load(nip)
     if person is None:
         raise WriteRefused(RefusalCode.UNKNOWN_EMPLOYEE, f"e-kin has no employee {nip}", "nip")
     return person
 
 
-async def _written(ctx: RequestContext, activity_id: int, owner: Person) -> Written:
+async def _written(ctx: OperationContext, activity_id: int, owner: Person) -> Written:
     found = await ctx.services.ekin.activities_by_id([activity_id])
     return Written(found[activity_id], subject_of(owner))
 
 
-async def log_activity(ctx: RequestContext, draft: NewActivity) -> Written:
+async def log_activity(ctx: OperationContext, draft: NewActivity) -> Written:
     """Log an activity; an empty `nip` stands for the caller's own."""
     nip = draft.nip or ctx.caller.nip
     if nip is None:
@@ -66,7 +66,7 @@ async def log_activity(ctx: RequestContext, draft: NewActivity) -> Written:
 
 
 async def review_activity(
-    ctx: RequestContext,
+    ctx: OperationContext,
     activity_id: int,
     approve: bool,
     note: str | None,

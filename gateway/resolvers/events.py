@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from gateway.access.caller import Caller, Role
 from gateway.access.policy import EmployeeSubject, PaymentSubject, Topic
-from gateway.context import RequestContext, new_context
+from gateway.context import OperationContext
 from gateway.crosswalk import department_code_of
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.events.feed import Subscriber
@@ -39,7 +39,7 @@ async def next_while_valid(subscriber: Subscriber[E], caller: Caller) -> E:
 
 
 async def payment_events(
-    ctx: RequestContext, department_code: str | None
+    ctx: OperationContext, department_code: str | None
 ) -> AsyncIterator[PaymentEvent]:
     """Events of the payment requests the caller may read, of one department if named."""
     access = ctx.access  # this operation's; a later operation on the socket gets its own
@@ -57,7 +57,7 @@ async def payment_events(
                 yield event
 
 
-async def activity_events(ctx: RequestContext, nip: str | None) -> AsyncIterator[ActivityEvent]:
+async def activity_events(ctx: OperationContext, nip: str | None) -> AsyncIterator[ActivityEvent]:
     """Events of the activities the caller may read, of one employee if named."""
     access = ctx.access
     access.require(Topic.ACTIVITIES, "activityEvents")
@@ -73,10 +73,10 @@ async def activity_events(ctx: RequestContext, nip: str | None) -> AsyncIterator
         while True:
             event = await next_while_valid(subscriber, ctx.caller)
             if access.caller.has(Role.STAFF) and time.monotonic() - scoped_at > SCOPE_REFRESH_S:
-                # People move: read again who is below the caller (one statement).
-                access = new_context(ctx.services, ctx.caller).access
-                await access.prepare()
-                ctx.access = access  # the guard of the event's fields reads it there
+                # People move: read again who is below the caller (one statement). The
+                # events that follow are resolved with it (`OperationContext.for_event`).
+                await ctx.renew_access()
+                access = ctx.access
                 scoped_at = time.monotonic()
             owner = event.owner
             if nip is not None and owner.nip != nip:

@@ -16,7 +16,7 @@ from connectors.sppspm.records import (
     StatusChange,
 )
 from gateway import cursors
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import require_department_code
 
@@ -49,11 +49,11 @@ def _after(order: PaymentOrderBy, after: str | None) -> tuple[Any, int] | None:
         raise BadUserInput("after: not a payment-request cursor", argument="after") from exc
 
 
-async def payment_request(ctx: RequestContext, number: str) -> PaymentRequest | None:
+async def payment_request(ctx: OperationContext, number: str) -> PaymentRequest | None:
     return await ctx.loaders.request_by_number.load(number)
 
 
-async def payment_requests_by_id(ctx: RequestContext, ids: list[int]) -> list[PaymentRequest]:
+async def payment_requests_by_id(ctx: OperationContext, ids: list[int]) -> list[PaymentRequest]:
     found = await ctx.loaders.request.load_many(ids)
     return [r for r in found if r is not None]
 
@@ -65,7 +65,7 @@ def scope_of(department_code: str | None, fiscal_year: int | None) -> PaymentSco
 
 
 async def payment_requests(
-    ctx: RequestContext,
+    ctx: OperationContext,
     scope: PaymentScope,
     payment_filter: PaymentFilter,
     order: PaymentOrderBy,
@@ -79,7 +79,7 @@ async def payment_requests(
 
 
 async def count_payment_requests(
-    ctx: RequestContext, scope: PaymentScope, payment_filter: PaymentFilter
+    ctx: OperationContext, scope: PaymentScope, payment_filter: PaymentFilter
 ) -> int:
     return await ctx.loaders.request_counts.load((scope, payment_filter))
 
@@ -91,9 +91,9 @@ def _check_filter(f: PaymentFilter) -> None:
         raise BadUserInput("filter.maxAmount is below filter.minAmount", argument="filter")
 
 
-async def history(ctx: RequestContext, request_id: int) -> list[StatusChange]:
+async def history(ctx: OperationContext, request_id: int) -> list[StatusChange]:
     return await ctx.loaders.history.load(request_id)
 
 
-async def finance_roles(ctx: RequestContext, nip: str, fiscal_year: int | None) -> list[Official]:
+async def finance_roles(ctx: OperationContext, nip: str, fiscal_year: int | None) -> list[Official]:
     return await ctx.loaders.officials.load((nip, fiscal_year))

@@ -6,12 +6,12 @@ from connectors.ekin.records import Unit
 from connectors.paging import Page
 from connectors.sppspm.records import BudgetLine, FinanceUnit, Money, PaymentScope
 from gateway import cursors
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.errors import NotFound
 from gateway.joins import DepartmentKey, department_of_unit, require_department_code
 
 
-async def department(ctx: RequestContext, code: str, fiscal_year: int | None) -> FinanceUnit:
+async def department(ctx: OperationContext, code: str, fiscal_year: int | None) -> FinanceUnit:
     year = fiscal_year or ctx.fiscal_year
     require_department_code(code)
     unit = await ctx.loaders.finance_unit.load((year, code))
@@ -20,26 +20,26 @@ async def department(ctx: RequestContext, code: str, fiscal_year: int | None) ->
     return unit
 
 
-async def department_by_key(ctx: RequestContext, key: DepartmentKey) -> FinanceUnit | None:
+async def department_by_key(ctx: OperationContext, key: DepartmentKey) -> FinanceUnit | None:
     return await ctx.loaders.finance_unit.load(key)
 
 
-async def departments(ctx: RequestContext, fiscal_year: int | None) -> list[FinanceUnit]:
+async def departments(ctx: OperationContext, fiscal_year: int | None) -> list[FinanceUnit]:
     return await ctx.services.sppspm.departments(fiscal_year or ctx.fiscal_year)
 
 
-async def department_units(ctx: RequestContext, key: DepartmentKey) -> list[Unit]:
+async def department_units(ctx: OperationContext, key: DepartmentKey) -> list[Unit]:
     ids = ctx.crosswalk.units_of(*key)
     units = await ctx.loaders.unit.load_many(ids)
     return [u for u in units if u is not None]
 
 
-async def unit(ctx: RequestContext, unit_id: int) -> Unit | None:
+async def unit(ctx: OperationContext, unit_id: int) -> Unit | None:
     return await ctx.loaders.unit.load(unit_id)
 
 
 async def unit_department(
-    ctx: RequestContext, unit_id: int, fiscal_year: int
+    ctx: OperationContext, unit_id: int, fiscal_year: int
 ) -> FinanceUnit | None:
     key = department_of_unit(ctx.crosswalk, fiscal_year, unit_id)
     return await ctx.loaders.finance_unit.load(key) if key else None
@@ -49,21 +49,21 @@ def budget_scope(key: DepartmentKey) -> PaymentScope:
     return PaymentScope(department_code=key[1], fiscal_year=key[0])
 
 
-async def budget_totals(ctx: RequestContext, key: DepartmentKey) -> Money:
+async def budget_totals(ctx: OperationContext, key: DepartmentKey) -> Money:
     return await ctx.loaders.budget_totals.load(budget_scope(key))
 
 
 async def budget_lines(
-    ctx: RequestContext, key: DepartmentKey, first: int | None, after: str | None
+    ctx: OperationContext, key: DepartmentKey, first: int | None, after: str | None
 ) -> Page[BudgetLine]:
     after_id = cursors.decode_int("line", after)
     size = cursors.page_size(first)
     return await ctx.loaders.budget_line_pages.load((budget_scope(key), (after_id, size)))
 
 
-async def budget_line_count(ctx: RequestContext, key: DepartmentKey) -> int:
+async def budget_line_count(ctx: OperationContext, key: DepartmentKey) -> int:
     return await ctx.loaders.budget_line_counts.load(budget_scope(key))
 
 
-async def budget_line(ctx: RequestContext, line_id: int) -> BudgetLine | None:
+async def budget_line(ctx: OperationContext, line_id: int) -> BudgetLine | None:
     return await ctx.loaders.budget_line.load(line_id)

@@ -11,7 +11,7 @@ from connectors.refusal import RefusalCode, WriteRefused
 from connectors.sppspm import writes
 from connectors.sppspm.records import Decision, NewPaymentRequest, PaymentRequest, Step
 from gateway.access.policy import FinanceAction, PaymentSubject
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.crosswalk import FINANCE_CODE, department_code_of
 from gateway.errors import Forbidden
 from gateway.resolvers.write_input import check_key, optional_text, required_text
@@ -30,13 +30,13 @@ _APPOINTEE = {
 }
 
 
-async def _reloaded(ctx: RequestContext, request_id: int) -> PaymentRequest:
+async def _reloaded(ctx: OperationContext, request_id: int) -> PaymentRequest:
     """The request as it stands after the write (never from this request's caches)."""
     found = await ctx.services.sppspm.requests_by_id([request_id])
     return found[request_id]
 
 
-async def submit_payment_request(ctx: RequestContext, draft: NewPaymentRequest) -> PaymentRequest:
+async def submit_payment_request(ctx: OperationContext, draft: NewPaymentRequest) -> PaymentRequest:
     """Check a new request's shape, its department and its allowance lines, then write it."""
     if not FINANCE_CODE.match(draft.code):
         raise WriteRefused(
@@ -77,7 +77,7 @@ def _check_type(draft: NewPaymentRequest) -> None:
         raise refuse("allowanceLines belong to LS ALLOWANCE (TPP) requests only", "allowanceLines")
 
 
-async def _check_allowance_lines(ctx: RequestContext, draft: NewPaymentRequest) -> None:
+async def _check_allowance_lines(ctx: OperationContext, draft: NewPaymentRequest) -> None:
     """Lines pay existing employees of the request's department, once per month each,
     and add up to the request's amount."""
     lines = draft.allowance_lines
@@ -126,7 +126,7 @@ async def _check_allowance_lines(ctx: RequestContext, draft: NewPaymentRequest) 
 
 
 async def decide(
-    ctx: RequestContext,
+    ctx: OperationContext,
     step: Step,
     number: str,
     approve: bool,

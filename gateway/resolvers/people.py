@@ -8,7 +8,7 @@ from connectors.domain import ReviewStatus
 from connectors.ekin.records import Activity, Person, PersonFilter, Position
 from connectors.paging import Page
 from gateway import cursors
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import units_of_department
 from gateway.loaders import UnitScope
@@ -16,7 +16,7 @@ from gateway.loaders import UnitScope
 MAX_ACTIVITY_DAYS = 366
 
 
-async def person(ctx: RequestContext, nip: str) -> Person | None:
+async def person(ctx: OperationContext, nip: str) -> Person | None:
     return await ctx.loaders.person.load(nip)
 
 
@@ -29,7 +29,7 @@ def unit_scope(units: list[int] | None, unit_id: int | None) -> UnitScope | None
 
 
 def top_level_scope(
-    ctx: RequestContext, department_code: str | None, unit_id: int | None
+    ctx: OperationContext, department_code: str | None, unit_id: int | None
 ) -> UnitScope | None:
     """The scope of `employees(filter:)`: an unknown department is an error there."""
     units = None
@@ -39,7 +39,7 @@ def top_level_scope(
 
 
 async def employees(
-    ctx: RequestContext,
+    ctx: OperationContext,
     scope: UnitScope | None,
     person_filter: PersonFilter,
     first: int | None,
@@ -54,27 +54,27 @@ async def employees(
 
 
 async def count_employees(
-    ctx: RequestContext, scope: UnitScope | None, person_filter: PersonFilter
+    ctx: OperationContext, scope: UnitScope | None, person_filter: PersonFilter
 ) -> int:
     if scope is None:
         return await ctx.services.ekin.people_count(person_filter)
     return await ctx.loaders.people_count.load((scope, person_filter))
 
 
-async def position(ctx: RequestContext, position_id: int) -> Position | None:
+async def position(ctx: OperationContext, position_id: int) -> Position | None:
     return await ctx.loaders.position.load(position_id)
 
 
-async def supervisor(ctx: RequestContext, position_id: int) -> Person | None:
+async def supervisor(ctx: OperationContext, position_id: int) -> Person | None:
     return await ctx.loaders.supervisor.load(position_id)
 
 
-async def subordinates(ctx: RequestContext, position_id: int) -> list[Person]:
+async def subordinates(ctx: OperationContext, position_id: int) -> list[Person]:
     return await ctx.loaders.subordinates.load(position_id)
 
 
 async def activities(
-    ctx: RequestContext, nip: str, start: date, end: date, status: ReviewStatus | None
+    ctx: OperationContext, nip: str, start: date, end: date, status: ReviewStatus | None
 ) -> list[Activity]:
     if end < start:
         raise BadUserInput(f"to ({end}) is before from ({start})", argument="to")

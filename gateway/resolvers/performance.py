@@ -5,7 +5,7 @@ from __future__ import annotations
 from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
 from gateway import cursors
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.joins import (
     DepartmentKey,
     Reconciliation,
@@ -15,11 +15,11 @@ from gateway.joins import (
 )
 
 
-async def monthly_score(ctx: RequestContext, nip: str, period: str) -> MonthlyScore | None:
+async def monthly_score(ctx: OperationContext, nip: str, period: str) -> MonthlyScore | None:
     return await ctx.loaders.monthly_score.load((nip, period))
 
 
-async def allowance(ctx: RequestContext, nip: str, period: str) -> Reconciliation | None:
+async def allowance(ctx: OperationContext, nip: str, period: str) -> Reconciliation | None:
     expected = await ctx.loaders.expected_allowance.load((nip, period))
     if expected is None:
         return None
@@ -28,7 +28,7 @@ async def allowance(ctx: RequestContext, nip: str, period: str) -> Reconciliatio
 
 
 async def allowances(
-    ctx: RequestContext,
+    ctx: OperationContext,
     period: str,
     department_code: str | None,
     status: str | None,
@@ -59,6 +59,6 @@ async def allowances(
 
 
 async def department_performance(
-    ctx: RequestContext, key: DepartmentKey, period: str
+    ctx: OperationContext, key: DepartmentKey, period: str
 ) -> UnitsPerformance | None:
     return await ctx.loaders.department_performance.load((key, period))

@@ -6,7 +6,7 @@ from datetime import date
 
 from connectors.sppspm.connector import EVERY_YEAR
 from connectors.sppspm.records import PaymentScope
-from gateway.context import RequestContext
+from gateway.context import OperationContext
 from gateway.crosswalk import department_code_of
 from gateway.errors import BadUserInput
 from gateway.timebound.clock import NOT_STARTED, ClockState, ServiceClock, service_clock
@@ -15,7 +15,7 @@ from gateway.timebound.service_level import ServiceLevelFigures, service_level
 MAX_DAYS = 731  # two years of a whole city is still a handful of statements
 
 
-async def clock(ctx: RequestContext, request_id: int) -> ServiceClock:
+async def clock(ctx: OperationContext, request_id: int) -> ServiceClock:
     steps = await ctx.loaders.request_steps.load(request_id)
     if steps is None:
         return NOT_STARTED
@@ -34,7 +34,7 @@ def _check_days(start: date, end: date) -> None:
 
 
 async def figures(
-    ctx: RequestContext, department_code: str | None, start: date, end: date
+    ctx: OperationContext, department_code: str | None, start: date, end: date
 ) -> ServiceLevelFigures:
     """The service level of requests submitted on the WIB days start..end, of one
     department (None: the whole city)."""
@@ -45,7 +45,7 @@ async def figures(
 
 
 async def requests_in_state(
-    ctx: RequestContext, scope: PaymentScope, fiscal_year: int | None, state: ClockState
+    ctx: OperationContext, scope: PaymentScope, fiscal_year: int | None, state: ClockState
 ) -> tuple[int, ...]:
     """Ids of the requests in `scope` whose clock is in `state` now (for the clockState
     filter, which the lists then apply in SQL like any other condition)."""

@@ -20,13 +20,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from connectors.source import SourceUnavailable, TimeBudgetExceeded
-from gateway.access.audit import AuditLog
 from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
 from gateway.metrics import RequestMetrics
-from gateway.operation_scope import OperationScope
+from gateway.operation_scope import EventScopedExecutor, OperationScope
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
@@ -92,12 +91,11 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
         OperationSpan,  # first, so the operation's span holds everything else
         RequestMetrics,
+        OperationScope,  # admission before anything is parsed
         TrustedDocumentsOnly,  # a no-op unless the app has a manifest
         partial(ParserCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         QueryLimitsExtension,
-        OperationScope,
-        AuditLog,
     ]
     if settings.production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
@@ -106,6 +104,7 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=EventScopedExecutor,
         config=StrawberryConfig(
             scalar_map=SCALARS,
             disable_field_suggestions=settings.production,

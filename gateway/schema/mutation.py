@@ -18,7 +18,7 @@ import strawberry
 from connectors.ekin.records import NewActivity
 from connectors.refusal import RefusalCode, WriteRefused
 from connectors.sppspm.records import AllowanceLine, NewPaymentRequest, PaymentRequest, Step
-from gateway.context import Info, RequestContext
+from gateway.context import Info, OperationContext
 from gateway.resolvers import activity_writes, payment_writes
 from gateway.schema import enums, finance, people
 from gateway.schema.scalars import Nip, Period
@@ -140,7 +140,7 @@ class SubmitPaymentRequestInput:
     )
     idempotency_key: str | None = strawberry.field(default=None, description=KEY)
 
-    def draft(self, ctx: RequestContext) -> NewPaymentRequest:
+    def draft(self, ctx: OperationContext) -> NewPaymentRequest:
         return NewPaymentRequest(
             fiscal_year=self.fiscal_year or ctx.fiscal_year,
             code=self.department_code.strip(),

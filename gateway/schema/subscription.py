@@ -3,13 +3,11 @@ events, including changes made in the legacy systems' own user interfaces."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
 
-from connectors.source import statement_deadline
 from gateway.context import Info
 from gateway.events import records
 from gateway.resolvers import events as resolve
@@ -37,15 +35,6 @@ class ActivityEvent:
     at: datetime = strawberry.field(description="When the activity was logged or reviewed.")
 
 
-def _per_event(info: Info) -> None:
-    """Each event is resolved like a request of its own: fresh loaders (nothing cached
-    from an earlier event) and the caller's time budget for its statements."""
-    ctx = info.context
-    ctx.renew_loaders()
-    budget = ctx.limits.time_budget_ms / 1000
-    statement_deadline.set(asyncio.get_running_loop().time() + budget)
-
-
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -56,7 +45,6 @@ class Subscription:
         self, info: Info, department_code: str | None = None
     ) -> AsyncGenerator[PaymentRequestEvent, None]:
         async for event in resolve.payment_events(info.context, department_code):
-            _per_event(info)
             yield PaymentRequestEvent(
                 kind=event.kind,
                 payment_request=finance.PaymentRequest.from_record(event.request),
@@ -70,7 +58,6 @@ class Subscription:
         self, info: Info, nip: Nip | None = None
     ) -> AsyncGenerator[ActivityEvent, None]:
         async for event in resolve.activity_events(info.context, nip):
-            _per_event(info)
             owner = event.owner
             subject = people.Employee.from_record(owner).access_subject()
             yield ActivityEvent(
