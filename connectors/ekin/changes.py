@@ -16,9 +16,16 @@ LAST_ACTIVITY_ID = "select coalesce(max(id), 0) as last from kinerja"
 PENDING_IDS = "select id from kinerja where approve is null"
 
 # $1 the last id read, $2 ids skipped earlier that may have appeared since, $3 how many.
+# Two branches rather than `id > $1 or id = any($2)`: for that disjunction the generic
+# plan, which PostgreSQL takes after a few polls, walks the primary key from the first
+# activity (a fifth of a second at city scale) instead of starting after $1.
 ACTIVITIES_AFTER = f"""
-select {ACTIVITY_COLUMNS}, created_at from kinerja
-where id > $1 or id = any($2::bigint[])
+select * from (
+    (select {ACTIVITY_COLUMNS}, created_at from kinerja where id > $1 order by id limit $3)
+  union all
+    (select {ACTIVITY_COLUMNS}, created_at from kinerja
+     where id = any($2::bigint[]) and id <= $1)
+) after_last
 order by id
 limit $3
 """

@@ -268,13 +268,15 @@ class EkinConnector(Source):
         self, period: str, nips: Sequence[str] | None = None, unit_ids: Sequence[int] | None = None
     ) -> dict[str, ExpectedAllowance]:
         """The allowance rule for each employee selected by NIP and/or unit."""
-        rows = await self.fetch(
-            q.EXPECTED_ALLOWANCES,
-            list(nips) if nips is not None else None,
-            period,
-            period_start(period),
-            list(unit_ids) if unit_ids is not None else None,
-        )
+        units = list(unit_ids) if unit_ids is not None else None
+        if nips is not None:
+            rows = await self.fetch(
+                q.EXPECTED_ALLOWANCES_OF_PEOPLE, period, period_start(period), list(nips), units
+            )
+        else:
+            rows = await self.fetch(
+                q.EXPECTED_ALLOWANCES_OF_UNITS, period, period_start(period), units
+            )
         return {row["nip"]: expected_allowance(row, period) for row in rows}
 
     async def units_performance(

@@ -1,4 +1,10 @@
-"""The SQL e-kin is asked, kept in one place. Every statement takes a whole batch."""
+"""The SQL e-kin is asked, kept in one place. Every statement takes a whole batch.
+
+e-kin's NIP columns (`pegawai.nip`, `kinerja.nip`, `kinerja.approved_by`,
+`skp_bulanan.nip`) are `char(18)`. A NIP parameter is therefore `bpchar` (`$1::bpchar[]`):
+compared with `text`, PostgreSQL casts the column instead and cannot use its index
+(tests/test_index_use.py keeps it so).
+"""
 
 PERSON_COLUMNS = """
     p.nip, p.nama, p.gelar_depan, p.gelar_belakang, p.jns_kel, p.tanggal_lahir,
@@ -16,9 +22,9 @@ select id, nama_jabatan, jenis, kelas_jabatan, id_skpd, id_atasan
 from jabatan where id = any($1::int[])
 """
 
-PEOPLE_BY_NIP = f"select {PERSON_COLUMNS} from pegawai p where p.nip = any($1::text[])"
+PEOPLE_BY_NIP = f"select {PERSON_COLUMNS} from pegawai p where p.nip = any($1::bpchar[])"
 
-KNOWN_NIPS = "select nip from pegawai where nip = any($1::text[])"
+KNOWN_NIPS = "select nip from pegawai where nip = any($1::bpchar[])"
 
 ALL_NIPS = "select nip, status_kepegawaian from pegawai"
 
@@ -55,7 +61,7 @@ def _person_conditions(n: int) -> str:
       and (${n + 2}::text is null or p.status_kepegawaian = ${n + 2})
       and (${n + 3}::bool is null or p.aktif = ${n + 3})
       and (${n + 4}::int[] is null or p.id_skpd = any(${n + 4}::int[])
-           or p.id_jabatan = any(${n + 5}::int[]) or p.nip = any(${n + 6}::text[]))"""
+           or p.id_jabatan = any(${n + 5}::int[]) or p.nip = any(${n + 6}::bpchar[]))"""
 
 
 # $1 group keys, $2 unit ids (parallel arrays), $3-$9 the filter, $10 nip after which to
@@ -67,7 +73,7 @@ from (
     from unnest($1::int[], $2::int[]) as s(grp, unit_id)
     join pegawai p on p.id_skpd = s.unit_id
     where {_person_conditions(3)}
-      and ($10::text is null or p.nip > $10)
+      and ($10::bpchar is null or p.nip > $10)
 ) t
 where rn <= $11
 order by grp, nip
@@ -86,7 +92,7 @@ ALL_PEOPLE_PAGE = f"""
 select 0 as grp, {PERSON_COLUMNS}
 from pegawai p
 where {_person_conditions(1)}
-  and ($8::text is null or p.nip > $8)
+  and ($8::bpchar is null or p.nip > $8)
 order by p.nip
 limit $9
 """
@@ -118,7 +124,7 @@ ACTIVITY_COLUMNS = """
 ACTIVITIES = f"""
 select {ACTIVITY_COLUMNS}
 from kinerja
-where nip = any($1::text[]) and tgl_mulai >= $2 and tgl_mulai < $3
+where nip = any($1::bpchar[]) and tgl_mulai >= $2 and tgl_mulai < $3
   and (not $4::bool or approve is not distinct from $5::bool)
 order by nip, tgl_mulai, id
 """
@@ -135,26 +141,42 @@ select s.nip, s.periode, s.nilai_skp, s.menit_kinerja, s.menit_efektif,
            and t.batas_bawah <= s.nilai_skp
          order by t.batas_bawah desc limit 1) as persen
 from skp_bulanan s
-where s.nip = any($1::text[]) and s.periode = $2
+where s.nip = any($1::bpchar[]) and s.periode = $2
 """
 
-EXPECTED_ALLOWANCES = """
+
+def _expected_allowances(selection: str) -> str:
+    """The allowance rule's inputs for the employees `selection` picks; $1 period, $2 its
+    first day."""
+    return f"""
 select p.nip, p.aktif, s.nilai_skp,
        (select b.nilai from tpp_basis b
-         where b.kelas_jabatan = j.kelas_jabatan and b.tgl_berlaku <= $3::date
+         where b.kelas_jabatan = j.kelas_jabatan and b.tgl_berlaku <= $2::date
          order by b.tgl_berlaku desc limit 1) as basis,
        (select t.persen from tpp_persentase t
          where t.tgl_berlaku = (select max(tgl_berlaku) from tpp_persentase
-                                where tgl_berlaku <= $3::date)
+                                where tgl_berlaku <= $2::date)
            and t.batas_bawah <= s.nilai_skp
          order by t.batas_bawah desc limit 1) as persen
 from pegawai p
 join jabatan j on j.id = p.id_jabatan
-left join skp_bulanan s on s.nip = p.nip and s.periode = $2
-where ($1::text[] is null or p.nip = any($1::text[]))
-  and ($4::int[] is null or p.id_skpd = any($4::int[]))
+left join skp_bulanan s on s.nip = p.nip and s.periode = $1
+where {selection}
 order by p.nip
 """
+
+
+# $3 NIPs, $4 unit ids (null: any unit). A statement of its own rather than "$3 is null
+# or ...": PostgreSQL cannot use an index for such a disjunction in the generic plan it
+# switches to after five runs, and for a batch of NIPs it does switch.
+EXPECTED_ALLOWANCES_OF_PEOPLE = _expected_allowances(
+    "p.nip = any($3::bpchar[]) and ($4::int[] is null or p.id_skpd = any($4::int[]))"
+)
+
+# $3 unit ids (null: everybody).
+EXPECTED_ALLOWANCES_OF_UNITS = _expected_allowances(
+    "($3::int[] is null or p.id_skpd = any($3::int[]))"
+)
 
 # $1 group keys, $2 unit ids (parallel), $3 period, $4 month start, $5 next month start.
 UNITS_PERFORMANCE = """

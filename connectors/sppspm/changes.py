@@ -14,6 +14,9 @@ from connectors.sppspm.connector import from_wib
 LAST_HISTORY_ID = "select coalesce(max(id), 0) as last from riwayat_status"
 
 # $1 the last id read, $2 ids skipped earlier that may have appeared since, $3 how many.
+# Two branches rather than `id > $1 or id = any($2)`: for that disjunction the generic
+# plan, which PostgreSQL takes after a few polls, walks the primary key from the first
+# row instead of starting after $1.
 HISTORY_AFTER = """
 select r.id, r.dokumen, r.status_lama, r.waktu,
        case r.dokumen
@@ -22,8 +25,13 @@ select r.id, r.dokumen, r.status_lama, r.waktu,
            else (select m.id_spp from sp2d d join spm m on m.id = d.id_spm
                  where d.id = r.id_dokumen)
        end as spp_id
-from riwayat_status r
-where r.id > $1 or r.id = any($2::bigint[])
+from (
+    (select id, dokumen, id_dokumen, status_lama, waktu from riwayat_status
+     where id > $1 order by id limit $3)
+  union all
+    (select id, dokumen, id_dokumen, status_lama, waktu from riwayat_status
+     where id = any($2::bigint[]) and id <= $1)
+) r
 order by r.id
 limit $3
 """
