@@ -76,16 +76,22 @@ class Health:
 
 
 def is_source_failure(exc: BaseException) -> bool:
-    """Whether an error says the source is down or overwhelmed (what the breaker counts),
-    as opposed to an error in the statement or its input (bad input, a constraint)."""
-    if isinstance(exc, ValueError):
-        # asyncpg's client-side DataError and ClientConfigurationError: bad arguments.
-        return False
+    """Whether an error says that the source, or our connection to it, failed (what the
+    breaker counts), as opposed to an error in the statement or its input: PostgreSQL
+    answered with one (bad input, a constraint), or asyncpg refused the call before
+    sending it (its DataError for an argument it cannot encode, a wrong number of
+    arguments; both our bug or bad input, never the source's).
+
+    asyncpg's InterfaceError says either; `Source` tells them apart by whether the
+    connection it came from is still open, which the error alone does not say."""
     return isinstance(
         exc,
         OSError  # refused, reset, no route, and TimeoutError
         | asyncpg.PostgresConnectionError  # lost or never made
-        | asyncpg.InterfaceError  # "connection is closed"
+        # asyncpg's protocol lost track of the conversation, as when a backend is
+        # terminated while its connection waits in the pool: "cannot switch to state 12;
+        # another operation (2) is in progress". Includes its ProtocolError.
+        | asyncpg.InternalClientError
         | asyncpg.OperatorInterventionError  # 57xxx: shutting down, starting up, cancelled
         | asyncpg.InsufficientResourcesError  # 53xxx: too many connections, disk full
         | asyncpg.PostgresSystemError,  # 58xxx: I/O error
@@ -116,6 +122,7 @@ class Source:
         self.statements = 0
         self.breaker = CircuitBreaker(settings.breaker, clock)
         self._pool: asyncpg.Pool | None = None
+        self._pool_creation: asyncio.Task[asyncpg.Pool] | None = None
         self._last_error: str | None = None
         self._in_use = 0
         self.observer: SourceObserver | None = None
@@ -149,22 +156,33 @@ class Source:
         return self._waiting
 
     async def _ensure_pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            self._pool = await _refused_as_unavailable(
-                self.name,
-                asyncpg.create_pool(
-                    self.settings.dsn,
-                    min_size=self.settings.min_size,
-                    max_size=self.settings.max_size,
-                    # Bounds making a connection, at start and when the pool replaces one.
-                    timeout=self.settings.acquire_timeout_ms / 1000,
-                    server_settings={
-                        "statement_timeout": str(self.settings.statement_timeout_ms),
-                        "application_name": "smartgate",
-                    },
-                ),
-            )
-        return self._pool
+        """The pool. The first statement that finds none creates it, and statements that
+        come meanwhile wait for that attempt: pools of their own would be left open, one
+        per statement, when a source that was down at start-up comes back under load."""
+        if self._pool is not None:
+            return self._pool
+        if self._pool_creation is None or self._pool_creation.done():
+            self._pool_creation = asyncio.create_task(self._create_pool())
+        # Shielded: a statement that gives up does not cancel the attempt others wait on.
+        return await asyncio.shield(self._pool_creation)
+
+    async def _create_pool(self) -> asyncpg.Pool:
+        pool: asyncpg.Pool = await _refused_as_unavailable(
+            self.name,
+            asyncpg.create_pool(
+                self.settings.dsn,
+                min_size=self.settings.min_size,
+                max_size=self.settings.max_size,
+                # Bounds making a connection, at start and when the pool replaces one.
+                timeout=self.settings.acquire_timeout_ms / 1000,
+                server_settings={
+                    "statement_timeout": str(self.settings.statement_timeout_ms),
+                    "application_name": "smartgate",
+                },
+            ),
+        )
+        self._pool = pool
+        return pool
 
     def _time_left_ms(self) -> int | None:
         """What is left of the request's time budget, when it is tighter than the pool's
@@ -238,6 +256,18 @@ class Source:
                     raise SourceUnavailable(
                         self.name, f"no answer within the statement timeout of {limit_ms} ms"
                     ) from exc
+            except asyncpg.InterfaceError as exc:
+                if _is_open(conn):
+                    raise  # asyncpg refused the call: the statement or its arguments
+                # "connection is closed", or "released back to the pool" by the pool when
+                # it saw the connection close under a statement.
+                raise SourceUnavailable(self.name, f"connection lost: {exc}") from exc
+            except Exception as exc:
+                if is_source_failure(exc):
+                    # Its state is unknown, asyncpg's protocol may be mid-conversation:
+                    # dropped rather than reset and handed to the next statement.
+                    _drop(conn)
+                raise
             finally:
                 self._in_use -= 1
                 # A connection that cannot be reset is dropped by the pool, which makes a
@@ -272,7 +302,7 @@ class Source:
             async with asyncio.timeout(timeout_s):
                 return await call
         except TimeoutError:
-            conn.terminate()
+            _drop(conn)
             raise SourceUnavailable(
                 self.name, f"no answer within {timeout_s * 1000:.0f} ms; connection dropped"
             ) from None
@@ -319,7 +349,7 @@ class Source:
             try:
                 yield Transaction(self, conn, timeout_s)
             except BaseException:
-                if not conn.is_closed():
+                if _is_open(conn):
                     # The error that got here is the one to report; PostgreSQL rolls
                     # back by itself a transaction whose connection is gone.
                     with contextlib.suppress(Exception):
@@ -345,13 +375,31 @@ class Source:
 
 
 async def _refused_as_unavailable(source: str, connecting: Awaitable[T]) -> T:
-    """Await something that may open a connection. Whatever PostgreSQL says then (no such
-    database, wrong password, too many clients) makes the source unusable, unlike the
-    same error classes from a statement."""
+    """Await something that may open a connection. Whatever PostgreSQL or asyncpg says
+    then (no such database, wrong password, too many clients, an authentication method
+    asyncpg lacks, a pool that is closing) makes the source unusable, unlike the same
+    error classes from a statement."""
     try:
         return await connecting
-    except asyncpg.PostgresError as exc:
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        if isinstance(exc, ValueError):  # ClientConfigurationError: our settings are wrong
+            raise
         raise SourceUnavailable(source, str(exc)) from exc
+
+
+def _is_open(conn: asyncpg.Connection) -> bool:
+    """Whether `conn` is still open. The pool takes back a connection that it sees close
+    under a statement, and from then on refuses even this question about it."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
+def _drop(conn: asyncpg.Connection) -> None:
+    """Close `conn` at once, without asking PostgreSQL; the pool makes a new one on demand."""
+    with contextlib.suppress(asyncpg.InterfaceError):  # the pool has taken it back already
+        conn.terminate()
 
 
 def _now() -> datetime:

@@ -154,6 +154,21 @@ async def test_bad_input_and_constraint_violations_do_not_count(small_db: Databa
         await s.close()
 
 
+async def test_a_call_asyncpg_refuses_does_not_count(small_db: Databases) -> None:
+    # asyncpg says this with the same InterfaceError as "connection is closed"; the
+    # connection, still open, tells that the statement was wrong, not the source.
+    s = source(small_db.ekin_dsn, FakeClock())
+    try:
+        for _ in range(5):
+            with pytest.raises(asyncpg.InterfaceError, match="expects 1 argument"):
+                await s.fetch("select $1::int")
+        assert s.breaker.state is BreakerState.CLOSED
+        assert s.breaker.consecutive_failures == 0
+        assert [row["one"] for row in await s.fetch("select 1 as one")] == [1]
+    finally:
+        await s.close()
+
+
 async def test_an_unreachable_source_opens_its_breaker_and_a_probe_closes_it(
     pg_server: object,
 ) -> None:
