@@ -20,7 +20,7 @@ def normalise_nip(value: str) -> str:
     """
     text = value.strip()
     digits = _SEPARATORS.sub("", text)
-    if len(digits) != 18 or not digits.isdigit():
+    if len(digits) != 18 or not (digits.isascii() and digits.isdigit()):
         raise InvalidNip(f"{value!r} is not an NIP: expected 18 digits")
     if text != digits and not _is_grouped(text):
         raise InvalidNip(f"{value!r} is not an NIP: groups must be 8 6 1 3 digits")

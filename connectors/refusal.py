@@ -42,11 +42,11 @@ class WriteRefused(Exception):
         self.field = field
 
 
-def key_reused(key: str, what: str) -> WriteRefused:
+def key_reused(what: str) -> WriteRefused:
     """The idempotency key was used before with another input."""
     return WriteRefused(
         RefusalCode.IDEMPOTENCY_CONFLICT,
-        f"idempotency key {key!r} was used for another {what} input; repeat the same input,"
+        f"this idempotency key was used for another {what} input; repeat the same input,"
         f" or use a new key for a new {what}",
         "idempotencyKey",
     )

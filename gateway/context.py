@@ -106,6 +106,9 @@ class OperationContext:
     audit: AuditTrail = field(default_factory=AuditTrail)
     now: datetime = field(default_factory=lambda: datetime.now(WIB))  # one clock per operation
     document: str | None = None  # the operation's text, for the audit lines of its events
+    input_refusals: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Mutation fields whose input `gateway.input_check` refused, by response key: the
+    input field at fault and why."""
 
     @classmethod
     async def open(cls, channel: Channel) -> OperationContext:

@@ -9,9 +9,10 @@ here:
   limit, from the bucket HTTP and WebSocket share;
 * **a time budget** (the caller's role's): the deadline of every SQL statement
   (`connectors.source.statement_deadline`) and an overall timeout;
-* **an `OperationContext`**, opened once the operation has passed validation (a refused
-  query costs no SQL): fresh loaders, an access policy that is ready to use, an audit
-  trail;
+* **the check of every argument** (`gateway.input_check`), once the operation has
+  passed validation and before any SQL;
+* **an `OperationContext`**, opened then (a refused query costs no SQL): fresh loaders,
+  an access policy that is ready to use, an audit trail;
 * **an audit line** for every mutation and every read of personal fields.
 
 A subscription is one operation, and each of its events is run by `EventScopedExecutor`
@@ -35,6 +36,7 @@ from connectors.source import statement_deadline
 from gateway.access.audit import AuditTrail, write_line
 from gateway.context import Channel, OperationContext
 from gateway.errors import refuse_before_parse
+from gateway.input_check import refusals
 from gateway.logs import current_request_id
 
 
@@ -109,9 +111,19 @@ class OperationScope(SchemaExtension):
         if not isinstance(channel, Channel) or self.deadline is None:
             yield
             return
+        assert ec.graphql_document is not None
+        found = refusals(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
+        subscription = ec.operation_type is OperationType.SUBSCRIPTION
+        if found.errors:
+            if subscription:  # strawberry answers a subscription's refusal with one error
+                raise found.errors[0]
+            ec.result = ExecutionResult(None, found.errors)  # strawberry runs nothing then
+            yield
+            return
         ec.context = context = await OperationContext.open(channel)
         context.document = ec.query
-        if ec.operation_type is OperationType.SUBSCRIPTION:
+        context.input_refusals = found.mutation_inputs
+        if subscription:
             yield  # it lasts while the client listens; each event has its own budget
             return
         try:

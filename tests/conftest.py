@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -109,9 +110,12 @@ class Gateway:
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, **extra: Any
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         body = {"query": query, "variables": variables, **extra}
-        return await self.client.post("/graphql", json=body, headers=headers)
+        # JSON with \u escapes, so hostile text (a lone surrogate) travels as clients send it
+        return await self.client.post("/graphql", content=json.dumps(body), headers=headers)
 
     async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.post(query, variables)

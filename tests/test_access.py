@@ -486,3 +486,38 @@ async def test_several_roles_give_the_union_object_by_object(
     assert data["own"]["birthDate"] and data["other"]["name"]
     assert data["other"]["birthDate"] is None
     assert refused_paths(body) == [["other", "birthDate"]]
+
+
+# -- no existence oracle -----------------------------------------------------------------
+
+
+def _answer(body: dict[str, Any]) -> tuple[Any, list[tuple[str, str]]]:
+    """What a body tells a caller: its data and its errors' codes and messages."""
+    return body["data"], [(e["extensions"]["code"], e["message"]) for e in body.get("errors", [])]
+
+
+UNKNOWN_NIP = "199001012020121001"  # well formed, nobody's
+
+
+async def test_staff_cannot_tell_an_unknown_nip_from_one_they_may_not_see(
+    gateway: Gateway, world: World
+) -> None:
+    staff = as_role(gateway, "STAFF", world.head)
+    query = "query($nip: Nip!) { employee(nip: $nip) { name birthDate } }"
+    stranger = await staff.query(query, {"nip": world.stranger})
+    unknown = await staff.query(query, {"nip": UNKNOWN_NIP})
+    assert _answer(stranger) == _answer(unknown)
+    assert codes(unknown) == ["FORBIDDEN"]
+    # a caller who sees everyone is told plainly that nobody has the NIP
+    assert (await gateway.data(query, {"nip": UNKNOWN_NIP})) == {"employee": None}
+
+
+async def test_a_department_system_cannot_tell_an_unknown_request_from_anothers(
+    gateway: Gateway, world: World
+) -> None:
+    system = as_role(gateway, "DEPT_SYSTEM", "simda", world.dept)
+    query = "query($n: String!) { paymentRequest(number: $n) { amount } }"
+    other = await system.query(query, {"n": world.other_request})
+    unknown = await system.query(query, {"n": "999999/SPP-LS/" + world.other_dept + "/2026"})
+    assert codes(other) == ["FORBIDDEN"]
+    assert _answer(other) == _answer(unknown)

@@ -133,7 +133,7 @@ async def test_staff_log_their_own_activity_with_its_minutes(
     )
     assert row["tgl_mulai"] == start
     assert row["tgl_selesai"] == start + timedelta(minutes=95)
-    assert row["ref_eksternal"] == "simpeg-log-1"
+    assert row["ref_eksternal"].endswith(":simpeg-log-1")  # the caller's own key
 
 
 async def test_a_department_system_logs_for_its_staff_only(
@@ -166,6 +166,11 @@ async def test_a_department_system_logs_for_its_staff_only(
         ({"description": "  "}, ("INVALID_INPUT", "description")),
         ({"output": "x" * 101}, ("INVALID_INPUT", "output")),
         ({"description": "Rapat\x00"}, ("INVALID_INPUT", "description")),
+        ({"description": "Rapat \ud800"}, ("INVALID_INPUT", "description")),
+        ({"output": "Lapor\x00an"}, ("INVALID_INPUT", "output")),
+        ({"volume": -1}, ("INVALID_INPUT", "volume")),
+        ({"idempotencyKey": "k" * 65}, ("INVALID_INPUT", "idempotencyKey")),
+        ({"idempotencyKey": "k\x00"}, ("INVALID_INPUT", "idempotencyKey")),
         ({"nip": "199001012020121999"}, ("UNKNOWN_EMPLOYEE", "nip")),
     ],
 )
@@ -291,3 +296,25 @@ async def test_an_unknown_activity_is_a_user_error(
     payload = await mutate(writes_gateway, REVIEW, {"activityId": activity_id, "approve": True})
     assert codes_of(payload) == [("UNKNOWN_ACTIVITY", "activityId")]
     assert activity_id in payload["errors"][0]["message"]
+
+
+async def test_whom_a_caller_may_not_write_for_cannot_be_told_from_nobody(
+    writes_gateway: Gateway, writes_ekin: asyncpg.Connection, office: Office
+) -> None:
+    system = writes_gateway.as_caller(token("DEPT_SYSTEM", "simpeg", office.dept))
+    stranger = await system.query(LOG, {"input": work(office.stranger, free_morning())})
+    nobody = await system.query(LOG, {"input": work("199001012020121999", free_morning())})
+    messages = [
+        [e["message"].replace(n, "NIP") for e in b["errors"]]
+        for b, n in ((stranger, office.stranger), (nobody, "199001012020121999"))
+    ]
+    assert messages[0] == messages[1]
+    assert [e["extensions"]["code"] for e in nobody["errors"]] == ["FORBIDDEN"]
+
+    report = staff(writes_gateway, office.report)
+    theirs = await mutate(writes_gateway, LOG, work(office.stranger, free_morning()))
+    other_review = await report.query(
+        REVIEW, {"input": {"activityId": theirs["activity"]["id"], "approve": True}}
+    )
+    no_review = await report.query(REVIEW, {"input": {"activityId": "987654321", "approve": True}})
+    assert other_review["errors"] == no_review["errors"]

@@ -214,11 +214,8 @@ async def test_a_department_system_submits_a_request_written_with_its_history(
         "LS",
         "BARANG_JASA",
     )
-    assert (row["id_anggaran"], row["nilai"], row["ref_eksternal"]) == (
-        line,
-        Decimal("1000000.00"),
-        "simda-2026-000001",
-    )
+    assert (row["id_anggaran"], row["nilai"]) == (line, Decimal("1000000.00"))
+    assert row["ref_eksternal"].endswith(":simda-2026-000001")  # the caller's own key
     assert row["nip_bendahara"] == finance.treasurer
     history = await writes_sppspm.fetch(
         "select dokumen, status_lama, status_baru, nip, waktu from riwayat_status"
@@ -277,6 +274,11 @@ async def test_an_allowance_request_writes_its_lines(
         ({"purpose": "   "}, "INVALID_INPUT", "purpose"),
         ({"fiscalYear": 2031}, "UNKNOWN_DEPARTMENT", "departmentCode"),
         ({"idempotencyKey": "k" * 65}, "INVALID_INPUT", "idempotencyKey"),
+        ({"purpose": "Belanja\x00"}, "INVALID_INPUT", "purpose"),
+        ({"purpose": "Belanja \udfff"}, "INVALID_INPUT", "purpose"),
+        ({"fiscalYear": 32768}, "INVALID_INPUT", "fiscalYear"),
+        ({"departmentCode": "1.02.0.00.0.00.01.0000.0000"}, "INVALID_INPUT", "departmentCode"),
+        ({"amount": "1e17"}, "INVALID_AMOUNT", "amount"),
     ],
 )
 async def test_a_refused_submission_says_why_and_writes_nothing(
@@ -408,6 +410,40 @@ async def test_a_repeat_with_the_same_key_returns_the_first_result(
     assert await snapshot(writes_sppspm) == before
 
 
+async def test_the_same_key_from_two_callers_is_two_keys(
+    writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
+) -> None:
+    line = await new_line(writes_sppspm, finance.dept, "5000000")
+    given = goods(finance.dept, line, idempotencyKey="predictable-1")
+    squatter = writes_gateway.as_caller(token("DEPT_SYSTEM", "another-client", finance.dept))
+    squatted = await submit(squatter, {**given, "amount": "1.00"})
+    assert squatted["errors"] == []
+    # the department's own system is not refused: the key is its own
+    own = await submit(dept_system(writes_gateway, finance.dept), given)
+    assert own["errors"] == []
+    assert own["paymentRequest"]["id"] != squatted["paymentRequest"]["id"]
+    again = await submit(dept_system(writes_gateway, finance.dept), given)
+    assert again == own
+
+
+async def test_a_key_of_64_characters_fits_beside_the_callers_tag_and_is_found_again(
+    writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
+) -> None:
+    line = await new_line(writes_sppspm, finance.dept, "5000000")
+    caller = dept_system(writes_gateway, finance.dept)
+    given = goods(finance.dept, line, idempotencyKey="k" * 64)
+    first = await submit(caller, given)
+    assert first["errors"] == []
+    stored = await writes_sppspm.fetchval(
+        "select ref_eksternal from spp where id = $1", int(first["paymentRequest"]["id"])
+    )
+    assert len(stored) == 64 and "k" * 64 not in stored
+    assert await submit(caller, given) == first
+    too_long = await submit(caller, {**given, "idempotencyKey": "k" * 65})
+    assert error_codes(too_long) == ["INVALID_INPUT"]
+    assert too_long["errors"][0]["field"] == "idempotencyKey"
+
+
 async def test_twenty_concurrent_submissions_with_one_key_write_one_request(
     writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
 ) -> None:
@@ -419,7 +455,7 @@ async def test_twenty_concurrent_submissions_with_one_key_write_one_request(
     assert all(a == answers[0] for a in answers)
     assert answers[0]["errors"] == []
     rows = await writes_sppspm.fetch(
-        "select id from spp where ref_eksternal = 'simda-concurrent-20'"
+        "select id from spp where ref_eksternal like '%:simda-concurrent-20'"
     )
     assert [str(r["id"]) for r in rows] == [answers[0]["paymentRequest"]["id"]]
     history = await writes_sppspm.fetchval(
@@ -652,6 +688,21 @@ async def test_an_unknown_request_number_is_a_user_error(
     assert error_codes(payload) == ["UNKNOWN_PAYMENT_REQUEST"]
 
 
+async def test_a_caller_who_may_not_see_a_request_cannot_tell_it_from_none(
+    writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
+) -> None:
+    number = await submitted(writes_gateway, writes_sppspm, finance)
+    system = dept_system(writes_gateway, finance.dept)
+    existing = await system.query(VERIFY, {"input": {"number": number, "approve": True}})
+    unknown = await system.query(VERIFY, {"input": {"number": "nope", "approve": True}})
+    refusals = [
+        [e["message"].replace(n, "N") for e in b["errors"]]
+        for b, n in ((existing, number), (unknown, "nope"))
+    ]
+    assert refusals[0] == refusals[1]
+    assert [e["extensions"]["code"] for e in unknown["errors"]] == ["FORBIDDEN"]
+
+
 async def test_a_step_repeated_with_its_key_answers_again_and_changes_nothing(
     writes_gateway: Gateway, writes_sppspm: asyncpg.Connection, finance: Finance
 ) -> None:
@@ -751,7 +802,7 @@ async def test_a_connection_lost_mid_write_leaves_nothing_and_the_key_tells(
     assert [e["extensions"]["code"] for e in lost["errors"]] == ["SOURCE_UNAVAILABLE"]
     assert (
         await writes_sppspm.fetchval(
-            "select count(*) from spp where ref_eksternal = 'simda-lost-connection'"
+            "select count(*) from spp where ref_eksternal like '%:simda-lost-connection'"
         )
         == 0
     )
@@ -762,7 +813,7 @@ async def test_a_connection_lost_mid_write_leaves_nothing_and_the_key_tells(
     assert again == repeated
     assert (
         await writes_sppspm.fetchval(
-            "select count(*) from spp where ref_eksternal = 'simda-lost-connection'"
+            "select count(*) from spp where ref_eksternal like '%:simda-lost-connection'"
         )
         == 1
     )

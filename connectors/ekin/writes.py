@@ -94,7 +94,7 @@ async def log(source: Source, activity: NewActivity) -> int:
                     and earlier["volume"] == activity.volume
                 )
                 if not same:
-                    raise key_reused(key, "activity")
+                    raise key_reused("activity")
                 activity_id: int = earlier["id"]
                 return activity_id
         employee = await tx.fetchrow(EMPLOYEE_FOR_UPDATE, activity.nip)

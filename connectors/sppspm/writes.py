@@ -36,11 +36,12 @@ from connectors.refusal import (
 )
 from connectors.source import Source, Transaction
 from connectors.sppspm import numbering
+from connectors.sppspm.columns import AMOUNT
 from connectors.sppspm.records import AllowanceLine, Decision, NewPaymentRequest, Step
 
 _LS_CODE = {LsKind.SALARY: "GAJI", LsKind.ALLOWANCE: "TPP", LsKind.GOODS_SERVICES: "BARANG_JASA"}
 _PREFIX_LENGTH = 18  # a department's codes share '1.03.0.00.0.00.01.'
-_MAX_AMOUNT = Decimal("9999999999999999.99")  # numeric(18,2)
+_MAX_AMOUNT = AMOUNT.largest
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
@@ -277,7 +278,7 @@ def _replayed(earlier: Row, request: NewPaymentRequest) -> int:
         and sorted(lines, key=_line_key) == sorted(request.allowance_lines, key=_line_key)
     )
     if not same:
-        raise key_reused(request.idempotency_key or "", "payment request")
+        raise key_reused("payment request")
     request_id: int = earlier["id"]
     return request_id
 

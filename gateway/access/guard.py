@@ -30,6 +30,11 @@ from gateway.errors import Forbidden
 
 Resolver = Callable[..., Any]
 
+LOOKUPS = frozenset({"Query.employee", "Query.paymentRequest"})
+"""Root fields that find one person or request by its key. To a caller who does not see
+every object, a key that names nothing answers as a key it may not see: which NIPs or
+numbers exist is no business of a caller who may not read them."""
+
 
 class AccessRuleMissing(RuntimeError):
     """A type of the schema has no topic: the schema refuses to build."""
@@ -43,6 +48,11 @@ def subject_of(source: Any) -> Subject | None:
 
 def guard_schema(schema: GraphQLSchema) -> None:
     """Wrap the resolvers that need a check; refuse to build when a type has no rule."""
+    for name in LOOKUPS:
+        type_name, field_name = name.split(".")
+        root = schema.get_type(type_name)
+        if not isinstance(root, GraphQLObjectType) or field_name not in root.fields:
+            raise AccessRuleMissing(f"lookup {name} names no field of the schema")
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or is_structural(type_name):
             continue
@@ -64,13 +74,15 @@ def _guard_field(type_name: str, field_name: str, field: GraphQLField) -> None:
 
 
 def _wrap(resolve: Resolver, name: str, topic: Topic | None, hands_out: bool) -> Resolver:
+    lookup = name in LOOKUPS
+
     def guarded(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         access: Access = info.context.access
         if topic is not None:
             _check_topic(access, info, name, topic, source)
         result = resolve(source, info, **kwargs)
         if hands_out and not access.sees_every_object:
-            return _admit(access, name, result)
+            return _admit(access, name, result, lookup)
         return result
 
     return guarded
@@ -87,18 +99,20 @@ def _check_topic(
         info.context.audit.personal_read(name, subject.nip)
 
 
-def _admit(access: Access, name: str, result: Any) -> Any:
+def _admit(access: Access, name: str, result: Any, lookup: bool) -> Any:
     if isawaitable(result):
-        return _admit_when_resolved(access, name, result)
+        return _admit_when_resolved(access, name, result, lookup)
     if isinstance(result, list):
         return [item for item in result if _sees(access, item)]
-    if result is not None and not _sees(access, result):
+    if (result is None and lookup) or (result is not None and not _sees(access, result)):
         raise Forbidden(f"{name}: not visible to this caller")
     return result
 
 
-async def _admit_when_resolved(access: Access, name: str, result: Awaitable[Any]) -> Any:
-    return _admit(access, name, await result)
+async def _admit_when_resolved(
+    access: Access, name: str, result: Awaitable[Any], lookup: bool
+) -> Any:
+    return _admit(access, name, await result, lookup)
 
 
 def _sees(access: Access, item: Any) -> bool:

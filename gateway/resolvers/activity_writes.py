@@ -10,9 +10,7 @@ from connectors.refusal import RefusalCode, WriteRefused
 from gateway.access.policy import EmployeeSubject
 from gateway.context import OperationContext
 from gateway.errors import Forbidden
-from gateway.resolvers.write_input import check_key, optional_text, required_text
-
-MAX_OUTPUT = 100  # kinerja.output is varchar(100)
+from gateway.resolvers.write_input import caller_key, check_key, optional_text, required_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +25,14 @@ def subject_of(person: Person) -> EmployeeSubject:
     return EmployeeSubject(person.nip, person.unit_id, person.position_id)
 
 
-async def _owner(ctx: OperationContext, nip: str) -> Person:
+async def _owner(ctx: OperationContext, nip: str, refused: Forbidden) -> Person:
+    """The employee an activity is of. A caller who does not see every employee is told
+    of an unknown NIP what it is told of one it may not write for (`refused`): which NIPs
+    exist is no business of theirs."""
     person = await ctx.loaders.person.load(nip)
     if person is None:
+        if not ctx.access.sees_every_object:
+            raise refused
         raise WriteRefused(RefusalCode.UNKNOWN_EMPLOYEE, f"e-kin has no employee {nip}", "nip")
     return person
 
@@ -46,21 +49,21 @@ async def log_activity(ctx: OperationContext, draft: NewActivity) -> Written:
         raise WriteRefused(
             RefusalCode.NIP_REQUIRED, "name the employee: this token's sub is not an NIP", "nip"
         )
-    owner = await _owner(ctx, nip)
+    refused = Forbidden(
+        "logActivity: STAFF log their own activities and a department system those of"
+        f" its staff; {nip} is neither for this caller"
+    )
+    owner = await _owner(ctx, nip, refused)
     if not ctx.access.may_log_for(subject_of(owner)):
-        raise Forbidden(
-            "logActivity: STAFF log their own activities and a department system those of"
-            f" its staff; {nip} is neither for this caller"
-        )
+        raise refused
     check_key(draft.idempotency_key)
     activity = replace(
         draft,
         nip=nip,
+        idempotency_key=caller_key(ctx.caller, draft.idempotency_key),
         description=required_text(draft.description, "description"),
-        output=optional_text(draft.output, "output", MAX_OUTPUT),
+        output=optional_text(draft.output),
     )
-    if activity.volume is not None and activity.volume < 0:
-        raise WriteRefused(RefusalCode.INVALID_INPUT, "volume must not be negative", "volume")
     activity_id = await writes.log(ctx.services.ekin, activity)
     return await _written(ctx, activity_id, owner)
 
@@ -74,21 +77,24 @@ async def review_activity(
 ) -> Written:
     """Approve or reject a pending activity as its owner's supervisor."""
     check_key(idempotency_key)
+    refused = Forbidden(
+        "reviewActivity: only a supervisor above the owner in e-kin's position chain"
+        " reviews an activity"
+    )
     found = await ctx.services.ekin.activities_by_id([activity_id])
     if activity_id not in found:
+        if not ctx.access.sees_every_object:
+            raise refused  # as for an activity the caller may not see
         raise WriteRefused(
             RefusalCode.UNKNOWN_ACTIVITY, f"activity {activity_id} does not exist", "activityId"
         )
-    owner = await _owner(ctx, found[activity_id].nip)
+    owner = await _owner(ctx, found[activity_id].nip, refused)
     if not ctx.access.may_review(subject_of(owner)):
-        raise Forbidden(
-            "reviewActivity: only a supervisor above the owner in e-kin's position chain"
-            " reviews an activity"
-        )
+        raise refused
     reviewer = ctx.caller.nip
     if reviewer is not None and await ctx.loaders.person.load(reviewer) is None:
         reviewer = None  # an administrator's client that is no employee
-    note = optional_text(note, "note", None)
+    note = optional_text(note)
     await writes.review(
         ctx.services.ekin, Review(activity_id, approve, note, reviewer), idempotency_key
     )

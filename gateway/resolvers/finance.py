@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from connectors.domain import PaymentOrderBy
 from connectors.paging import Page
 from connectors.sppspm.records import (
@@ -19,34 +15,6 @@ from gateway import cursors
 from gateway.context import OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import require_department_code
-
-_AMOUNT_ORDERS = (PaymentOrderBy.AMOUNT_ASC, PaymentOrderBy.AMOUNT_DESC)
-
-
-def _cursor_kind(order: PaymentOrderBy) -> str:
-    return f"payment:{order.value}"
-
-
-def request_cursor(order: PaymentOrderBy, request: PaymentRequest) -> str:
-    if order in _AMOUNT_ORDERS:
-        value: str = str(request.amount)
-    else:
-        value = request.requested_at.replace(tzinfo=None).isoformat()
-    return cursors.encode(_cursor_kind(order), [value, request.id])
-
-
-def _after(order: PaymentOrderBy, after: str | None) -> tuple[Any, int] | None:
-    value = cursors.decode(_cursor_kind(order), after)
-    if value is None:
-        return None
-    try:
-        sort_value, request_id = value
-        key: Any = (
-            Decimal(sort_value) if order in _AMOUNT_ORDERS else datetime.fromisoformat(sort_value)
-        )
-        return key, int(request_id)
-    except (ValueError, TypeError, InvalidOperation) as exc:
-        raise BadUserInput("after: not a payment-request cursor", argument="after") from exc
 
 
 async def payment_request(ctx: OperationContext, number: str) -> PaymentRequest | None:
@@ -74,7 +42,7 @@ async def payment_requests(
 ) -> Page[PaymentRequest]:
     size = cursors.page_size(first)
     _check_filter(payment_filter)
-    args = (payment_filter, order, _after(order, after), size)
+    args = (payment_filter, order, cursors.request_after(order, after), size)
     return await ctx.loaders.request_pages.load((scope, args))
 
 

@@ -56,7 +56,7 @@ async def budget_totals(ctx: OperationContext, key: DepartmentKey) -> Money:
 async def budget_lines(
     ctx: OperationContext, key: DepartmentKey, first: int | None, after: str | None
 ) -> Page[BudgetLine]:
-    after_id = cursors.decode_int("line", after)
+    after_id = cursors.decode_id("line", after)
     size = cursors.page_size(first)
     return await ctx.loaders.budget_line_pages.load((budget_scope(key), (after_id, size)))
 

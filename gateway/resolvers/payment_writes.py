@@ -9,14 +9,13 @@ from decimal import Decimal
 from connectors.domain import LsKind, PaymentType
 from connectors.refusal import RefusalCode, WriteRefused
 from connectors.sppspm import writes
+from connectors.sppspm.columns import ALLOWANCE_AMOUNT
 from connectors.sppspm.records import Decision, NewPaymentRequest, PaymentRequest, Step
 from gateway.access.policy import FinanceAction, PaymentSubject
 from gateway.context import OperationContext
 from gateway.crosswalk import FINANCE_CODE, department_code_of
 from gateway.errors import Forbidden
-from gateway.resolvers.write_input import check_key, optional_text, required_text
-
-MAX_LINE_AMOUNT = Decimal("999999999999.99")  # tpp_rincian.nilai is numeric(14,2)
+from gateway.resolvers.write_input import caller_key, check_key, optional_text, required_text
 
 ACTION_OF = {
     Step.VERIFY: FinanceAction.VERIFY,
@@ -50,7 +49,11 @@ async def submit_payment_request(ctx: OperationContext, draft: NewPaymentRequest
             f" this token does not act for {department_code_of(draft.code)}"
         )
     check_key(draft.idempotency_key)
-    draft = replace(draft, purpose=required_text(draft.purpose, "purpose"))
+    draft = replace(
+        draft,
+        purpose=required_text(draft.purpose, "purpose"),
+        idempotency_key=caller_key(ctx.caller, draft.idempotency_key),
+    )
     writes.check_amount(draft.amount, "amount")
     _check_type(draft)
     await _check_allowance_lines(ctx, draft)
@@ -86,7 +89,7 @@ async def _check_allowance_lines(ctx: OperationContext, draft: NewPaymentRequest
     for index, line in enumerate(lines):
         if (
             line.amount < 0
-            or line.amount > MAX_LINE_AMOUNT
+            or line.amount > ALLOWANCE_AMOUNT.largest
             or line.amount != line.amount.quantize(writes.CENT)
         ):
             raise WriteRefused(
@@ -112,16 +115,14 @@ async def _check_allowance_lines(ctx: OperationContext, draft: NewPaymentRequest
     people = await ctx.loaders.person.load_many([a.nip for a in lines])
     department = department_code_of(draft.code)
     for index, (line, person) in enumerate(zip(lines, people, strict=True)):
-        field = f"allowanceLines.{index}.nip"
-        if person is None:
-            raise WriteRefused(
-                RefusalCode.UNKNOWN_EMPLOYEE, f"e-kin has no employee {line.nip}", field
-            )
-        if ctx.crosswalk.department_of(draft.fiscal_year, person.unit_id) != department:
+        # An unknown NIP is told apart from another department's employee by nobody.
+        if person is None or (
+            ctx.crosswalk.department_of(draft.fiscal_year, person.unit_id) != department
+        ):
             raise WriteRefused(
                 RefusalCode.UNKNOWN_EMPLOYEE,
                 f"{line.nip} is not an employee of {department} in {draft.fiscal_year}",
-                field,
+                f"allowanceLines.{index}.nip",
             )
 
 
@@ -135,8 +136,11 @@ async def decide(
     idempotency_key: str | None,
 ) -> PaymentRequest:
     """Take a step on the request with this number, as the official appointed for it."""
+    refused = Forbidden(f"only {_APPOINTEE[step]} takes this step on {number}")
     request = await ctx.loaders.request_by_number.load(number)
     if request is None:
+        if not ctx.access.sees_every_object:
+            raise refused  # which numbers exist is no business of this caller
         raise WriteRefused(
             RefusalCode.UNKNOWN_PAYMENT_REQUEST,
             f"no payment request is numbered {number}",
@@ -144,7 +148,7 @@ async def decide(
         )
     subject = PaymentSubject(request.code, request.fiscal_year)
     if not await ctx.access.may(ACTION_OF[step], subject):
-        raise Forbidden(f"only {_APPOINTEE[step]} takes this step on {number}")
+        raise refused
     actor = ctx.caller.nip
     if actor is None:
         raise WriteRefused(
@@ -158,7 +162,7 @@ async def decide(
         request.id,
         approve,
         actor,
-        reason=optional_text(reason, "reason", None),
+        reason=optional_text(reason),
         net_amount=net_amount,
         idempotency_key=idempotency_key,
     )

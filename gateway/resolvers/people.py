@@ -47,7 +47,7 @@ async def employees(
 ) -> Page[Person]:
     """A page of employees of some units (of everybody when scope is None), by NIP."""
     size = cursors.page_size(first)
-    after_nip = cursors.decode_str("employee", after)
+    after_nip = cursors.decode_nip("employee", after)
     if scope is None:
         return await ctx.services.ekin.people_page(person_filter, after_nip, size)
     return await ctx.loaders.people_page.load((scope, (person_filter, after_nip, size)))

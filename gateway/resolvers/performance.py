@@ -41,7 +41,7 @@ async def allowances(
     and paged in memory: two statements whatever the page.
     """
     size = cursors.page_size(first)
-    after_nip = cursors.decode_str("allowance", after)
+    after_nip = cursors.decode_nip("allowance", after)
     units = (
         units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
         if department_code is not None

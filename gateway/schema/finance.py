@@ -14,6 +14,7 @@ from connectors.sppspm.records import Official, PaymentFilter, PaymentScope
 from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
+from gateway import cursors
 from gateway.access.policy import FinanceAction, PaymentSubject
 from gateway.context import Info
 from gateway.joins import opd_key
@@ -248,7 +249,7 @@ async def request_connection(
     return connection(
         page.items,
         page.has_next,
-        lambda r: resolve.request_cursor(order, r),
+        lambda r: cursors.request_cursor(order, r),
         PaymentRequest.from_record,
         lambda: resolve.count_payment_requests(ctx, scope, payment_filter),
     )

@@ -8,7 +8,7 @@ GraphQL errors with `extensions.code` FORBIDDEN. Every input takes an optional
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, TypeVar
@@ -31,27 +31,38 @@ KEY = (
 )
 
 
+UserErrorCode = strawberry.enum(
+    RefusalCode,
+    name="UserErrorCode",
+    description="Why a mutation wrote nothing. INVALID_INPUT: an input field breaks a rule of"
+    " its own (text with a NUL character, longer than its column, a number out of range).",
+)
+
+
 @strawberry.type(description="An expected failure of a mutation: nothing was written.")
 class UserError:
-    code: str = strawberry.field(
-        description="Stable: INVALID_INPUT, IDEMPOTENCY_CONFLICT, INVALID_TRANSITION,"
-        " REASON_REQUIRED, NIP_REQUIRED, UNKNOWN_EMPLOYEE, INACTIVE_EMPLOYEE, UNKNOWN_ACTIVITY,"
-        " INVALID_PERIOD, OVERLAPPING_ACTIVITY, UNKNOWN_DEPARTMENT, NO_TREASURER, INVALID_TYPE,"
-        " UNKNOWN_BUDGET_LINE, BUDGET_LINE_MISMATCH, BUDGET_EXCEEDED, INVALID_AMOUNT,"
-        " AMOUNT_MISMATCH, UNKNOWN_PAYMENT_REQUEST."
-    )
+    code: RefusalCode
     message: str
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    field: str | None = strawberry.field(
+        description="The input field at fault, if one is (allowanceLines.2.amount)."
+    )
 
     @classmethod
     def of(cls, refusal: WriteRefused) -> UserError:
-        return cls(code=refusal.code.value, message=refusal.message, field=refusal.field)
+        return cls(code=refusal.code, message=refusal.message, field=refusal.field)
 
 
-async def refused_or(write: Awaitable[T]) -> tuple[T | None, list[UserError]]:
-    """The write's result, or its refusal as the payload's errors."""
+async def refused_or(
+    info: Info, write: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """The write's result, or why nothing was written as the payload's errors: an input
+    the edge refused (`gateway.input_check`), or a refusal of the write's own rules."""
+    refused = info.context.input_refusals.get(str(info.path.key))
+    if refused is not None:
+        field, message = refused
+        return None, [UserError(code=RefusalCode.INVALID_INPUT, message=message, field=field)]
     try:
-        return await write, []
+        return await write(), []
     except WriteRefused as refusal:
         return None, [UserError.of(refusal)]
 
@@ -217,7 +228,8 @@ StepInput = VerifyPaymentRequestInput | IssuePaymentOrderInput | IssueDisburseme
 
 async def _step(info: Info, step: Step, given: StepInput) -> PaymentRequestPayload:
     request, errors = await refused_or(
-        payment_writes.decide(
+        info,
+        lambda: payment_writes.decide(
             info.context,
             step,
             given.number.strip(),
@@ -225,7 +237,7 @@ async def _step(info: Info, step: Step, given: StepInput) -> PaymentRequestPaylo
             given.reason,
             getattr(given, "net_amount", None),
             given.idempotency_key,
-        )
+        ),
     )
     return PaymentRequestPayload(payment_request=_request(request), errors=errors)
 
@@ -244,7 +256,7 @@ class Mutation:
         self, info: Info, input_: Annotated[LogActivityInput, strawberry.argument(name="input")]
     ) -> LogActivityPayload:
         written, errors = await refused_or(
-            activity_writes.log_activity(info.context, input_.draft())
+            info, lambda: activity_writes.log_activity(info.context, input_.draft())
         )
         return LogActivityPayload(activity=_activity(written), errors=errors)
 
@@ -266,7 +278,7 @@ class Mutation:
                 input_.idempotency_key,
             )
 
-        written, errors = await refused_or(review())
+        written, errors = await refused_or(info, review)
         return ReviewActivityPayload(activity=_activity(written), errors=errors)
 
     @strawberry.mutation(
@@ -282,7 +294,7 @@ class Mutation:
             draft = input_.draft(info.context)  # refuses an id that names no budget line
             return await payment_writes.submit_payment_request(info.context, draft)
 
-        request, errors = await refused_or(submit())
+        request, errors = await refused_or(info, submit)
         return SubmitPaymentRequestPayload(payment_request=_request(request), errors=errors)
 
     @strawberry.mutation(
