@@ -83,7 +83,13 @@ class Channel:
     @property
     def query_limits(self) -> QueryLimits:
         access = self.services.settings.access
-        return QueryLimits(access.max_depth, access.max_aliases, self.limits.cost)
+        return QueryLimits(
+            access.max_depth,
+            access.max_aliases,
+            self.limits.cost,
+            access.max_selections,
+            access.max_overlaps,
+        )
 
     @property
     def rate_key(self) -> str:

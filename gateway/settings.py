@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from connectors.domain import WIB
+from gateway.access.limits import DEFAULT_MAX_OVERLAPS, DEFAULT_MAX_SELECTIONS
 
 
 class SettingsError(ValueError):
@@ -57,6 +58,8 @@ class AccessSettings:
     cors_origins: tuple[str, ...] = ()
     max_depth: int = 12
     max_aliases: int = 30
+    max_selections: int = DEFAULT_MAX_SELECTIONS
+    max_overlaps: int = DEFAULT_MAX_OVERLAPS
     max_tokens: int = 5_000
     max_batch: int = 10
     max_body_bytes: int = 256 * 1024
@@ -78,6 +81,10 @@ class AccessSettings:
             ),
             max_depth=_integer(env, "SMARTGATE_MAX_DEPTH", 12, 1, 100),
             max_aliases=_integer(env, "SMARTGATE_MAX_ALIASES", 30, 0, 10_000),
+            max_selections=_integer(
+                env, "SMARTGATE_MAX_SELECTIONS", DEFAULT_MAX_SELECTIONS, 1, 1_000_000
+            ),
+            max_overlaps=_integer(env, "SMARTGATE_MAX_OVERLAPS", DEFAULT_MAX_OVERLAPS, 0, 10**9),
             max_tokens=_integer(env, "SMARTGATE_MAX_TOKENS", 5_000, 10, 1_000_000),
             max_batch=_integer(env, "SMARTGATE_MAX_BATCH", 10, 1, 1_000),
             max_body_bytes=_integer(env, "SMARTGATE_MAX_BODY_BYTES", 256 * 1024, 1_024, 1 << 30),

@@ -14,15 +14,21 @@ from graphql import GraphQLSchema
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.access.limits import (
+    DEFAULT_MAX_OVERLAPS,
+    DEFAULT_MAX_SELECTIONS,
+    MAX_MERGED_NAMES,
+    DocumentShape,
     QueryLimits,
     QueryLimitsExtension,
     QueryShape,
     check,
     measure,
+    measure_document,
 )
 from gateway.schema import build_schema
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
+from gateway.settings import AccessSettings
 
 LIMITS = QueryLimits(max_depth=12, max_aliases=50, max_cost=50_000)
 
@@ -371,3 +377,167 @@ async def test_without_limits_in_the_context_nothing_is_refused(
     result = await limited_schema.execute(aliases(1000), context_value=SimpleNamespace())
     assert result.errors is None
     assert result.data is not None and len(result.data) == 1000
+
+
+# What validation compares: selections and overlaps of the whole document.
+
+
+def counted(query: str) -> DocumentShape:
+    return measure_document(graphql.parse(query))
+
+
+def test_selections_count_every_expansion_of_a_fragment() -> None:
+    query = """
+      { me { ...Names boss: supervisor { ...Names } } }
+      fragment Names on Employee { nip name }
+    """
+    # me, 2 from Names, supervisor, 2 from Names again; each spread weighs the fields of the
+    # selection set it is spread into: 3 in `me`, 2 in `supervisor`
+    assert counted(query) == DocumentShape(selections=6, overlaps=3 + 2)
+
+
+def test_duplicate_fields_overlap_by_the_product_of_their_sizes() -> None:
+    # three `me { nip }` of size 2: three pairs of 2 * 2
+    assert counted("{ me { nip } me { nip } me { nip } }").overlaps == 12
+    # two leaves of size 1: one pair
+    assert counted("{ me { nip nip } }").overlaps == 1
+    # different response names do not overlap
+    assert counted("{ me { nip } boss: me { nip } }").overlaps == 0
+
+
+def test_the_issues_document_has_2400_selections_and_overlaps_by_millions() -> None:
+    shape = counted("{ " + "me { nip } " * 1200 + "}")
+    assert shape == DocumentShape(selections=2_400, overlaps=1_200 * 1_199 // 2 * 4)
+    error = check(QueryShape(2, 0, 1_200), LIMITS, "STAFF", shape)
+    assert error is not None
+    assert error.message == "2,400 field selections exceed the limit of 500 by 1,900"
+    assert error.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "selections",
+        "allowed": 500,
+        "actual": 2_400,
+    }
+
+
+def test_fragments_spread_side_by_side_are_compared_with_each_other_and_the_fields() -> None:
+    query = """
+      { ...A ...B sources { name } }
+      fragment A on Query { me { nip } }
+      fragment B on Query { me { name } }
+    """
+    # the two `me` of size 2 overlap by 4; 2 spreads: 1 pair, and 2 * 3 fields beside them
+    assert counted(query) == DocumentShape(selections=6, overlaps=4 + 1 + 2 * 3)
+
+
+def test_inline_fragments_merge_into_the_selection_set_around_them() -> None:
+    assert counted("{ me { nip ... on Employee { nip } ... { nip } } }").overlaps == 3
+
+
+def test_every_definition_counts_not_only_the_operation_that_runs() -> None:
+    query = """
+      query Run { __typename }
+      query Hidden { me { nip } me { nip } }
+      fragment Unused on Query { me { nip } }
+      fragment Unused on Query { me { name } }
+    """
+    # 1 + 4 + 2 + 2, the second definition of Unused included; Hidden overlaps by 4
+    assert counted(query) == DocumentShape(selections=9, overlaps=4)
+
+
+def test_a_fragment_spread_by_an_operation_counts_once_per_spread_not_again_alone() -> None:
+    query = "{ me { ...N } boss: me { ...N } } fragment N on Employee { nip }"
+    # 2 `me`, 2 expansions of N; each spread beside one field
+    assert counted(query) == DocumentShape(selections=4, overlaps=2)
+
+
+def test_a_cyclic_spread_counts_nothing_past_the_cycle() -> None:
+    shape = counted("{ me { ...S } } fragment S on Employee { nip ...S }")
+    assert shape.selections == 2
+
+
+def test_a_fragment_bomb_is_counted_quickly_with_its_exponential_counts() -> None:
+    document = graphql.parse(fragment_bomb(40))
+    started = time.perf_counter()
+    shape = measure_document(document)
+    elapsed = time.perf_counter() - started
+    # `me`, then `subordinates { name }` in each of the 2^41 - 1 expansions of a fragment
+    assert shape.selections == 1 + 2 * (2**41 - 1)
+    assert shape.overlaps > 2**80
+    assert elapsed < 0.5
+
+
+def test_past_the_merge_cap_a_spread_overlaps_every_field_beside_it() -> None:
+    names = " ".join(f"a{i}: nip" for i in range(1_000))
+    document = graphql.parse(
+        "{ me { " + "...G " * 101 + "} } fragment G on Employee { " + names + " }"
+    )
+    started = time.perf_counter()
+    shape = measure_document(document)
+    assert time.perf_counter() - started < 0.5
+    # 100 spreads merge 100,000 names: each name 100 times, so C(100, 2) pairs per name;
+    # the 101st overlaps all 100,000 fields beside it; 101 spreads, 101,000 fields
+    by_name = 1_000 * (100 * 99 // 2)
+    assert MAX_MERGED_NAMES == 100_000
+    assert shape.overlaps == by_name + 1_000 * 100_000 + 101 * 100 // 2 + 101 * 101_000
+
+
+def test_a_document_nested_deeper_than_validation_allows_counts_as_too_deep(
+    schema: GraphQLSchema,
+) -> None:
+    chain = "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(200))
+    query = "query Run { __typename }\nquery Hidden { ...F0 }\n" + chain
+    query += "\nfragment F200 on Query { __typename }"
+    document = graphql.parse(query)
+    shape = counted(query)
+    assert shape.too_deep
+    error = check(measure(schema, document, "Run", None), LIMITS, "STAFF", shape)
+    assert error is not None
+    assert error.message == "query depth 201 exceeds the limit of 12 by 189"
+
+
+def test_selections_and_overlaps_are_checked_after_depth_aliases_and_cost() -> None:
+    over = DocumentShape(selections=501, overlaps=5_001)
+    for shape, document, limit in [
+        (QueryShape(13, 51, 50_001), over, "depth"),
+        (QueryShape(12, 51, 50_001), over, "aliases"),
+        (QueryShape(12, 50, 50_001), over, "cost"),
+        (QueryShape(12, 50, 50_000), over, "selections"),
+        (QueryShape(12, 50, 50_000), DocumentShape(500, 5_001), "overlaps"),
+    ]:
+        error = check(shape, LIMITS, "STAFF", document)
+        assert error is not None and error.extensions is not None
+        assert error.extensions["limit"] == limit
+    assert check(QueryShape(12, 50, 50_000), LIMITS, "STAFF", DocumentShape(500, 5_000)) is None
+
+
+def test_the_overlap_refusal_says_what_to_change() -> None:
+    error = check(QueryShape(2, 0, 100), LIMITS, "STAFF", DocumentShape(200, 19_800))
+    assert error is not None
+    assert error.message == (
+        "field overlaps 19,800 exceed the limit of 5,000 by 14,800 (fields that share a "
+        "response name in one selection set, and fragments spread side by side, are compared "
+        "pair by pair: select each field once)"
+    )
+
+
+def test_selection_and_overlap_limits_are_read_from_the_environment() -> None:
+    settings = AccessSettings.from_env(
+        {"SMARTGATE_MAX_SELECTIONS": "800", "SMARTGATE_MAX_OVERLAPS": "20000"}
+    )
+    assert (settings.max_selections, settings.max_overlaps) == (800, 20_000)
+    defaults = AccessSettings.from_env({})
+    assert (defaults.max_selections, defaults.max_overlaps) == (
+        DEFAULT_MAX_SELECTIONS,
+        DEFAULT_MAX_OVERLAPS,
+    )
+
+
+async def test_the_extension_refuses_overlapping_duplicates_before_validation(
+    limited_schema: strawberry.Schema,
+) -> None:
+    query = "{ nothing " + "me { nip } " * 100 + "}"
+    result = await limited_schema.execute(query, context_value=limited_context())
+    # validation would report the unknown field; the refusal comes first
+    assert result.errors is not None and len(result.errors) == 1
+    assert result.errors[0].extensions is not None
+    assert result.errors[0].extensions["limit"] == "overlaps"

@@ -38,13 +38,45 @@ measured (a cycle, which validation refuses anyway) adds nothing. The walk recur
 per nesting level (selection sets and fragments); past `MAX_NESTING` levels it stops
 descending and reports the depth as `MAX_NESTING + 1`.
 
-`check` compares a shape with a caller's `QueryLimits`, and `QueryLimitsExtension` runs
-both at the start of validation, so a refused query reaches neither validation nor any
-resolver.
+What validation costs. graphql-core validates every definition of the document, not only
+the operation that runs, and its "overlapping fields can be merged" rule compares fields
+pair by pair: 1,200 copies of `me { nip }` fit in 5,000 tokens and cost a second of CPU on
+the event loop. `measure_document` counts the document's `DocumentShape` over every
+operation and every fragment no operation spreads, each spread expanded as validation
+compares it:
+
+* **selections**: fields, `__typename` and introspection fields included; a fragment
+  spread 3 times that holds 10 fields counts 30.
+* **overlaps**: the pairs that rule compares, weighted. In each selection set, with inline
+  fragments and spread fragments merged in as validation merges them, two fields with the
+  same response name weigh the product of their *sizes* (1 plus the fields and spreads
+  beneath, fragments expanded: comparing two fields compares all that); two spreads weigh
+  1; a spread weighs 1 for each field of the selection set it is spread into, its own
+  included. A fragment's own pairs count at each of its spreads.
+
+So 1,200 copies of `me { nip }` hold 2,400 selections and overlap by 1,200 * 1,199 / 2
+pairs of size 2 * 2: 2,877,600. Validation time grows with the selections and, through
+this rule, with the overlaps; `bench/validation_cost.py` builds the worst documents the
+defaults accept and times them. The rest of validation is linear in the document, which
+the parser's token limit bounds.
+
+Linear time, as for the operation: a named fragment is walked once and memoised as a
+summary (its counts, and at its top level the total size of its fields per response name);
+a spread merges the summary into the selection set around it, one step per response name.
+Past `MAX_MERGED_NAMES` steps in a document a spread's fields are taken to share a name
+with every field beside them, which can only count more. Past `MAX_NESTING` levels the walk
+stops descending, at the very nesting where graphql-core's validation gives up too, and the
+document counts as `MAX_NESTING + 1` deep whichever operation runs.
+
+`check` compares both shapes with a caller's `QueryLimits`, in a fixed order: the
+operation's depth, aliases and cost, then the document's selections and overlaps; the first
+limit exceeded is the one reported. `QueryLimitsExtension` measures and checks at the start
+of validation, so a refused query reaches neither validation nor any resolver.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -76,11 +108,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-DEFAULT_FIRST = 50
-"""A Connection's size when `first` is missing or null (the resolvers' default page)."""
-
-MAX_FIRST = 500
-"""The largest page the resolvers serve; a larger `first` counts as this."""
+from gateway.cursors import DEFAULT_FIRST, MAX_FIRST
 
 DEFAULT_LIST_SIZE = 20
 """The estimated length of a list field that `LIST_SIZES` does not name."""
@@ -101,9 +129,21 @@ LIST_SIZES: Mapping[str, int] = {
 MAX_NESTING = 200
 """Selection sets and fragments nested deeper than this are not descended into."""
 
+DEFAULT_MAX_SELECTIONS = 500
+"""Field selections a document may hold (`SMARTGATE_MAX_SELECTIONS`): twice GraphiQL's
+introspection query (230); 500 selections of any shape validate in about 40 ms at most."""
+
+DEFAULT_MAX_OVERLAPS = 5_000
+"""How much a document's fields may overlap (`SMARTGATE_MAX_OVERLAPS`): about 20 ms of
+validation at most, where real queries overlap by nothing or a few dozen."""
+
+MAX_MERGED_NAMES = 100_000
+"""Response names merged from fragment summaries per document; past them a spread counts as
+overlapping every field beside it."""
+
 _INTROSPECTION = frozenset({"__schema", "__type"})
 
-LimitName = Literal["depth", "aliases", "cost"]
+LimitName = Literal["depth", "aliases", "cost", "selections", "overlaps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +151,8 @@ class QueryLimits:
     max_depth: int
     max_aliases: int
     max_cost: int
+    max_selections: int = DEFAULT_MAX_SELECTIONS
+    max_overlaps: int = DEFAULT_MAX_OVERLAPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +347,158 @@ class _Walker:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentShape:
+    selections: int
+    """Field selections of every definition, fragments expanded; see the module docstring."""
+    overlaps: int
+    """The weighted pairs validation compares; see the module docstring."""
+    too_deep: bool = False
+    """Whether selection sets and fragments nest deeper than `MAX_NESTING` somewhere."""
+
+
+def measure_document(document: DocumentNode) -> DocumentShape:
+    """What validating `document` compares, over every operation and every fragment no
+    operation spreads (a second definition of a name included). Never raises."""
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode):
+            fragments.setdefault(definition.name.value, definition)
+    walker = _DocumentWalker(fragments)
+    levels = [
+        walker.selection_set(definition.selection_set, 1)
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    for definition in document.definitions:
+        if not isinstance(definition, FragmentDefinitionNode):
+            continue
+        name = definition.name.value
+        if fragments[name] is not definition:
+            levels.append(walker.selection_set(definition.selection_set, 1))
+        elif name not in walker.memo:
+            levels.append(walker.fragment(name, 1) or _Level())
+    return DocumentShape(
+        selections=sum(level.selections for level in levels),
+        overlaps=sum(level.overlaps + level.spread_pairs() for level in levels),
+        too_deep=walker.truncated,
+    )
+
+
+@dataclass(slots=True)
+class _Level:
+    """One selection set as validation compares it: inline fragments and the top levels of
+    spread fragments merged in; everything beneath counted, fragments expanded."""
+
+    selections: int = 0
+    """Fields here and beneath."""
+    size: int = 0
+    """Fields and spreads here and beneath: what a field holding this set adds to its size."""
+    overlaps: int = 0
+    """Weighted pairs here and beneath, but for this level's spreads (`spread_pairs`)."""
+    fields: int = 0
+    """Fields at this level."""
+    spreads: int = 0
+    """Fragment spreads at this level."""
+    weight: int = 0
+    """The total size of the fields at this level."""
+    weights: dict[str, int] = dataclasses.field(default_factory=dict)
+    """The total size of the fields at this level, by response name."""
+    unnamed: int = 0
+    """The part of `weight` merged without names: it overlaps every field."""
+
+    def add_field(self, name: str, size: int) -> None:
+        self.overlaps += size * (self.weights.get(name, 0) + self.unnamed)
+        self.weights[name] = self.weights.get(name, 0) + size
+        self.weight += size
+        self.selections += 1
+        self.size += size
+        self.fields += 1
+
+    def add_nested(self, level: _Level) -> None:
+        """Counts a field's selection set: its own pairs and its spreads' pairs."""
+        self.selections += level.selections
+        self.overlaps += level.overlaps + level.spread_pairs()
+
+    def add_spread(self, fragment: _Level | None, by_name: bool) -> None:
+        """Merges a spread fragment's top level into this one; by response name, or as
+        overlapping every field here."""
+        self.spreads += 1
+        self.size += 1
+        if fragment is None:
+            return
+        self.selections += fragment.selections
+        self.size += fragment.size
+        self.overlaps += fragment.overlaps
+        self.fields += fragment.fields
+        self.spreads += fragment.spreads
+        if by_name and not fragment.unnamed:
+            for name, weight in fragment.weights.items():
+                self.overlaps += weight * (self.weights.get(name, 0) + self.unnamed)
+                self.weights[name] = self.weights.get(name, 0) + weight
+        else:
+            self.overlaps += fragment.weight * self.weight
+            self.unnamed += fragment.weight
+        self.weight += fragment.weight
+
+    def spread_pairs(self) -> int:
+        """This level's spreads, compared with each other and with its fields."""
+        return self.spreads * (self.spreads - 1) // 2 + self.spreads * self.fields
+
+
+class _DocumentWalker:
+    """Counts the selection sets of a document; memoises its named fragments."""
+
+    def __init__(self, fragments: Mapping[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.memo: dict[str, _Level] = {}
+        self.in_progress: set[str] = set()
+        self.merged_names = 0
+        self.truncated = False
+
+    def selection_set(self, node: SelectionSetNode, level: int) -> _Level:
+        counted = _Level()
+        self._collect(node, counted, level)
+        return counted
+
+    def _collect(self, node: SelectionSetNode, into: _Level, level: int) -> None:
+        if level > MAX_NESTING:
+            self.truncated = True
+            return
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                size = 1
+                if selection.selection_set is not None:
+                    nested = self.selection_set(selection.selection_set, level + 1)
+                    into.add_nested(nested)
+                    size += nested.size
+                into.add_field((selection.alias or selection.name).value, size)
+            elif isinstance(selection, InlineFragmentNode):
+                self._collect(selection.selection_set, into, level + 1)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragment(selection.name.value, level + 1)
+                by_name = False
+                if fragment is not None and (
+                    self.merged_names + len(fragment.weights) <= MAX_MERGED_NAMES
+                ):
+                    self.merged_names += len(fragment.weights)
+                    by_name = True
+                into.add_spread(fragment, by_name)
+
+    def fragment(self, name: str, level: int) -> _Level | None:
+        counted = self.memo.get(name)
+        if counted is not None:
+            return counted
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.in_progress:
+            return None
+        self.in_progress.add(name)
+        counted = self.selection_set(fragment.selection_set, level)
+        self.in_progress.discard(name)
+        self.memo[name] = counted
+        return counted
+
+
 class QueryRefused(GraphQLError):
     """A query over one of the caller's limits; `extensions` say which and by how much."""
 
@@ -316,6 +510,18 @@ class QueryRefused(GraphQLError):
             )
         elif limit == "aliases":
             message = f"{_number(actual)} aliases exceed the limit of {_number(allowed)} by {over}"
+        elif limit == "selections":
+            message = (
+                f"{_number(actual)} field selections exceed the limit of {_number(allowed)} "
+                f"by {over}"
+            )
+        elif limit == "overlaps":
+            message = (
+                f"field overlaps {_number(actual)} exceed the limit of {_number(allowed)} "
+                f"by {over} (fields that share a response name in one selection set, and "
+                "fragments spread side by side, are compared pair by pair: select each field "
+                "once)"
+            )
         else:
             message = (
                 f"query cost {_number(actual)} exceeds the {role} limit of "
@@ -333,14 +539,25 @@ class QueryRefused(GraphQLError):
         )
 
 
-def check(shape: QueryShape, limits: QueryLimits, role: str) -> GraphQLError | None:
-    """None when `shape` is within `limits`, else the error for the first limit exceeded,
-    in the order depth, aliases, cost."""
+def check(
+    shape: QueryShape, limits: QueryLimits, role: str, document: DocumentShape | None = None
+) -> GraphQLError | None:
+    """None when `shape` (and `document`, when given) is within `limits`, else the error for
+    the first limit exceeded, in the order depth, aliases, cost, selections, overlaps. A
+    document nesting deeper than `MAX_NESTING` has depth `MAX_NESTING + 1`."""
+    depth = shape.depth
+    if document is not None and document.too_deep:
+        depth = max(depth, MAX_NESTING + 1)
     measured: tuple[tuple[LimitName, int, int], ...] = (
-        ("depth", shape.depth, limits.max_depth),
+        ("depth", depth, limits.max_depth),
         ("aliases", shape.aliases, limits.max_aliases),
         ("cost", shape.cost, limits.max_cost),
     )
+    if document is not None:
+        measured += (
+            ("selections", document.selections, limits.max_selections),
+            ("overlaps", document.overlaps, limits.max_overlaps),
+        )
     for limit, actual, allowed in measured:
         if actual > allowed:
             return QueryRefused(limit, allowed, actual, role)
@@ -360,7 +577,8 @@ def _number(n: int) -> str:
 
 
 class QueryLimitsExtension(SchemaExtension):
-    """Refuses a query over the caller's limits before validation and execution.
+    """Refuses a query over the caller's limits before validation and execution; the
+    document's selections and overlaps are measured whichever operation runs.
 
     The request context supplies `query_limits` (a `QueryLimits`; none, no check) and the
     role name the cost message quotes (`limits_role`, else `caller_role_name`)."""
@@ -382,7 +600,7 @@ class QueryLimitsExtension(SchemaExtension):
                 execution_context.operation_name,
                 execution_context.variables,
             )
-            error = check(shape, limits, str(role))
+            error = check(shape, limits, str(role), measure_document(document))
             if error is not None:
                 execution_context.pre_execution_errors = [error]
         yield
