@@ -17,6 +17,8 @@ from connectors.domain import WIB
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
+FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
+"""The years any date, period or fiscal year may name: those the calendar covers."""
 
 
 class WorkingCalendar:

@@ -58,3 +58,12 @@ def refuse_before_parse(execution_context: ExecutionContext, error: GraphQLError
     execution_context.query = f"query {name} {{ __typename }}"
     execution_context.graphql_document = None
     execution_context.pre_execution_errors = [error]
+
+
+_SHOWN = 40
+
+
+def shown(value: object) -> str:
+    """A client's value as quoted in a refusal: its start only, lone surrogates escaped."""
+    text = repr(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."

@@ -1,10 +1,11 @@
-"""The HTTP edge of the GraphQL endpoint: authentication, content types, batch and body
-size, and the status codes of refusals, around strawberry's ASGI view."""
+"""The HTTP edge of the GraphQL endpoint: authentication, content types, the media type of
+answers, batch and body size, and the status codes of refusals, around strawberry's ASGI
+view. GraphQL over HTTP as the GraphQL Foundation's spec has it
+(https://graphql.github.io/graphql-over-http/draft/)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
@@ -20,17 +21,37 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.access.caller import ANONYMOUS, Caller
 from gateway.access.tokens import TokenRefused
 from gateway.context import Channel, Services
 from gateway.logs import current_request_id
+from gateway.request_errors import BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED
+from gateway.request_params import MalformedRequest, from_json_body, from_query_string
 
 log = logging.getLogger("smartgate")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _CONTENT_TYPES = ("application/json", "application/graphql")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_ACCEPTED = {GRAPHQL_RESPONSE: GRAPHQL_RESPONSE, JSON: JSON, "application/*": JSON, "*/*": JSON}
+
+REQUEST_ERROR_STATUS = {
+    PARSE_FAILED: 400,
+    VALIDATION_FAILED: 400,
+    BAD_USER_INPUT: 400,  # variables that do not coerce
+    "QUERY_TOO_COMPLEX": 400,
+    "PERSISTED_QUERY_NOT_FOUND": 400,
+    "UNAUTHENTICATED": 401,  # a WebSocket's token that expired; over HTTP a 401 comes first
+    "RATE_LIMITED": 429,
+}
+"""The HTTP status of an operation refused before it ran (a GraphQL request error), by the
+code of its error. Under application/graphql-response+json the answer has that status and
+no `data`; under application/json (legacy) it is 200 with `data: null`, but for 429."""
 
 
 class Refused(Exception):
@@ -45,14 +66,14 @@ class Refused(Exception):
         self.message = message
         self.headers = headers or {}
 
-    def response(self, request_id: str | None = None) -> Response:
+    def response(self, request_id: str | None = None, media_type: str = JSON) -> Response:
         extensions: dict[str, Any] = {"code": self.code}
         headers = dict(self.headers)
         if request_id:
             extensions["requestId"] = request_id
             headers["X-Request-ID"] = request_id
         body = {"errors": [{"message": self.message, "extensions": extensions}]}
-        return JSONResponse(body, status_code=self.status, headers=headers)
+        return JSONResponse(body, self.status, headers, media_type=_with_charset(media_type))
 
 
 def authenticate(services: Services, authorization: str | None) -> Caller:
@@ -109,10 +130,9 @@ class GatewayGraphQL(GraphQL[Channel, None]):
             return await super().run(request, context, root_value)
         except Refused as refused:
             self.services.metrics.answered(None, "refused", None)
-            return refused.response(getattr(request.state, "request_id", None))
+            return _answer(refused, request)
         except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
-            own = Refused(exc.status_code, "BAD_REQUEST", exc.reason)
-            return own.response(getattr(request.state, "request_id", None))
+            return _answer(_strawberry_refusal(exc, request.scope.get("method")), request)
         finally:
             expiry = getattr(request.state, "token_expiry", None)
             if expiry is not None:
@@ -127,6 +147,9 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         channel = Channel(self.services, request=request, request_id=request_id)
         if isinstance(response, Response):
             response.headers["X-Request-ID"] = request_id
+            # what `create_response` answers in; None (not acceptable) is refused with 406
+            # once the request is known to be an operation, not a browser asking for GraphiQL
+            response.media_type = response_media_type(request.headers.get("accept"))
             channel.response = response
         if isinstance(request, Request):
             channel.caller = authenticate(self.services, single_authorization(request))
@@ -155,41 +178,29 @@ class GatewayGraphQL(GraphQL[Channel, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        data: GraphQLRequestData | list[GraphQLRequestData]
-        content_type = (request.content_type or "").split(";")[0].strip().lower()
-        if request.method == "POST" and content_type not in _CONTENT_TYPES:
-            # Browsers send forms cross-site without asking; JSON they must ask for.
+        if response_media_type(request.headers.get("accept")) is None:
             raise Refused(
-                415,
-                "UNSUPPORTED_CONTENT_TYPE",
-                f"POST needs Content-Type application/json or application/graphql,"
-                f" not {content_type or 'none'}",
+                406,
+                "NOT_ACCEPTABLE",
+                f"answers are {GRAPHQL_RESPONSE} or {JSON}; the Accept header allows neither",
             )
-        if request.method == "POST" and content_type == "application/graphql":
-            data = GraphQLRequestData(
-                query=(await request.get_body()).decode("utf-8", "replace"),
-                variables=None,
-                operation_name=request.query_params.get("operationName"),
-                extensions=None,
-                protocol="http",
-            )
-        else:
-            if request.method == "POST":
-                self._check_batch(_json(await request.get_body()))
-            data = await super().parse_http_body(request)
+        try:
+            data = await operations_of(request)
+        except MalformedRequest as exc:
+            raise Refused(400, "BAD_REQUEST", str(exc)) from None
+        if isinstance(data, list):
+            self._check_batch(data)
         return data
 
-    def _check_batch(self, payload: Any) -> None:
-        if not isinstance(payload, list):
-            return
+    def _check_batch(self, batch: list[GraphQLRequestData]) -> None:
         limit = self.schema.config.batching_config or {"max_operations": 1}
         allowed = limit["max_operations"]
-        if len(payload) > allowed:
+        if len(batch) > allowed:
             raise Refused(
                 400,
                 "BATCH_TOO_LARGE",
-                f"{len(payload)} operations in one request exceed the limit of {allowed}"
-                f" by {len(payload) - allowed}",
+                f"{len(batch)} operations in one request exceed the limit of {allowed}"
+                f" by {len(batch) - allowed}",
             )
 
     def create_response(
@@ -197,11 +208,89 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        retry = _rate_limited(response_data)
-        if retry is not None:
-            sub_response.status_code = 429
-            sub_response.headers["Retry-After"] = retry
-        return super().create_response(response_data, sub_response)
+        """The answer in the negotiated media type. An operation refused before it ran
+        gets its `REQUEST_ERROR_STATUS` (and no `data`) under
+        application/graphql-response+json; under application/json only a rate limit
+        changes the status. A batch has a status of its own only when every operation
+        of it has that same one."""
+        media_type = sub_response.media_type or JSON
+        answers = response_data if isinstance(response_data, list) else [response_data]
+        statuses = [refusal_status(answer) for answer in answers]
+        if media_type == GRAPHQL_RESPONSE:
+            for answer, refused in zip(answers, statuses, strict=True):
+                if refused is not None:
+                    answer.pop("data", None)
+        status = statuses[0] if len(set(statuses)) == 1 else None
+        if status == 429:
+            sub_response.headers["Retry-After"] = _retry_after(answers)
+        if status == 429 or (status is not None and media_type == GRAPHQL_RESPONSE):
+            sub_response.status_code = status
+        response = super().create_response(response_data, sub_response)
+        response.headers["Content-Type"] = _with_charset(media_type)
+        return response
+
+
+async def operations_of(
+    request: AsyncHTTPRequestAdapter,
+) -> GraphQLRequestData | list[GraphQLRequestData]:
+    """The operation a request carries (a list for a batch): in a GET's query string, or
+    in a POST's body of a content type a browser cannot send cross-site without asking."""
+    if request.method == "GET":
+        return from_query_string(request.query_params)
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type not in _CONTENT_TYPES:
+        # Browsers send forms cross-site without asking; JSON they must ask for.
+        raise Refused(
+            415,
+            "UNSUPPORTED_CONTENT_TYPE",
+            f"POST needs Content-Type application/json or application/graphql,"
+            f" not {content_type or 'none'}",
+        )
+    body = await request.get_body()
+    if content_type == "application/graphql":
+        return GraphQLRequestData(
+            query=body.decode("utf-8", "replace"),
+            variables=None,
+            operation_name=request.query_params.get("operationName"),
+            extensions=None,
+        )
+    return from_json_body(body)
+
+
+def response_media_type(accept: str | None) -> str | None:
+    """The media type of the answer, as the GraphQL-over-HTTP spec negotiates it: of
+    application/graphql-response+json and application/json, the one the Accept header
+    ranks first (by q, then by order); application/json for a wildcard or without an
+    Accept header (the spec's legacy default, which existing clients rely on); None when
+    the header accepts neither, which is refused with 406."""
+    if accept is None or not accept.strip():
+        return JSON
+    chosen, chosen_q = None, 0.0
+    for entry in accept.split(","):
+        media_range, *params = (part.strip() for part in entry.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        offered = _ACCEPTED.get(media_range.lower())
+        if offered is not None and q > chosen_q:
+            chosen, chosen_q = offered, q
+    return chosen
+
+
+def refusal_status(answer: GraphQLHTTPResponse) -> int | None:
+    """The `REQUEST_ERROR_STATUS` of an operation refused before it ran: no data, no error
+    on a field's path, and every error's code one of those; None for any other answer."""
+    errors: list[dict[str, Any]] = answer.get("errors") or []  # type: ignore[assignment]
+    if answer.get("data") is not None or not errors or any("path" in e for e in errors):
+        return None
+    codes = [(e.get("extensions") or {}).get("code") for e in errors]
+    statuses = [REQUEST_ERROR_STATUS.get(code) if isinstance(code, str) else None for code in codes]
+    return statuses[0] if None not in statuses else None
 
 
 def single_authorization(request: Request) -> str | None:
@@ -213,17 +302,10 @@ def single_authorization(request: Request) -> str | None:
     return values[0] if values else None
 
 
-def _rate_limited(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> str | None:
-    """The Retry-After of a response whose every operation the rate limit refused."""
-    answers = response_data if isinstance(response_data, list) else [response_data]
-    retry = None
-    for answer in answers:
-        errors: list[dict[str, Any]] = answer.get("errors") or []  # type: ignore[assignment]
-        codes = [(e.get("extensions") or {}).get("code") for e in errors]
-        if answer.get("data") is not None or codes != ["RATE_LIMITED"]:
-            return None
-        retry = str((errors[0].get("extensions") or {}).get("retryAfter", 1))
-    return retry
+def _retry_after(answers: list[GraphQLHTTPResponse]) -> str:
+    """The Retry-After of rate-limited answers: what the first one says."""
+    errors: list[dict[str, Any]] = answers[0].get("errors") or []  # type: ignore[assignment]
+    return str((errors[0].get("extensions") or {}).get("retryAfter", 1))
 
 
 def _close_expired(socket: WebSocket) -> None:
@@ -231,11 +313,22 @@ def _close_expired(socket: WebSocket) -> None:
         asyncio.ensure_future(socket.close(4403, "token expired"))
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise Refused(400, "BAD_REQUEST", "the request body is not JSON") from None
+def _strawberry_refusal(exc: HTTPException, method: str | None) -> Refused:
+    """strawberry's refusal as one of ours; a mutation sent with GET is 405, as the
+    GraphQL-over-HTTP spec has it."""
+    if method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
+        return Refused(405, "METHOD_NOT_ALLOWED", f"{exc.reason}; use POST", {"Allow": "POST"})
+    return Refused(exc.status_code, "BAD_REQUEST", exc.reason)
+
+
+def _answer(refused: Refused, request: Request | WebSocket) -> Response:
+    """A refusal, in the media type the request accepts (application/json if none)."""
+    media_type = response_media_type(request.headers.get("accept")) or JSON
+    return refused.response(getattr(request.state, "request_id", None), media_type)
+
+
+def _with_charset(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE else media_type
 
 
 class BodySizeLimit:

@@ -51,9 +51,9 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from connectors.columns import Column, Numeric, Text, Whole
 from connectors.ekin import columns as ekin
 from connectors.sppspm import columns as sppspm
+from connectors.working_days import FIRST_YEAR, LAST_YEAR
 from gateway import cursors
-from gateway.errors import BadUserInput
-from gateway.schema.scalars import FIRST_YEAR, LAST_YEAR, shown
+from gateway.errors import BadUserInput, shown
 
 MAX_TEXT = 1_000
 """The longest string an argument may be when no rule names the column it goes to."""

@@ -49,6 +49,59 @@ async def test_field_suggestions_are_off(production_open: Gateway) -> None:
     assert "Did you mean" not in body["errors"][0]["message"]
 
 
+MISSPELT = {
+    "field": ("{ departmentz { code } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    "argument": ("{ departments(fiscalYaer: 2026) { code } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    "enum value": (
+        "{ paymentRequests(orderBy: AMOUNT_DSC) { totalCount } }",
+        None,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    "enum value of a variable": (
+        "query($o: PaymentRequestOrder) { paymentRequests(orderBy: $o) { totalCount } }",
+        {"o": "AMOUNT_DSC"},
+        "BAD_USER_INPUT",
+    ),
+    "input field": (
+        '{ paymentRequests(filter: {departmentCod: "x"}) { totalCount } }',
+        None,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    "input field of a variable": (
+        "query($f: PaymentRequestFilter) { paymentRequests(filter: $f) { totalCount } }",
+        {"f": {"departmentCod": "x"}},
+        "BAD_USER_INPUT",
+    ),
+    "type of a fragment": (
+        "{ ...F } fragment F on Querry { sources { name } }",
+        None,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    "type of a variable": (
+        "query($o: PaymentRequestOrdr) { paymentRequests(orderBy: $o) { totalCount } }",
+        None,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+}
+"""A misspelt name of each kind, as a literal and as a variable where it can be one."""
+
+
+@pytest.mark.parametrize("kind", MISSPELT)
+async def test_no_name_is_suggested_in_production(production_open: Gateway, kind: str) -> None:
+    query, variables, code = MISSPELT[kind]
+    body = await production_open.query(query, variables)
+    assert "Did you mean" not in json.dumps(body)
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code], "not masked as INTERNAL"
+
+
+@pytest.mark.parametrize("kind", MISSPELT)
+async def test_names_are_suggested_in_development(gateway: Gateway, kind: str) -> None:
+    query, variables, code = MISSPELT[kind]
+    body = await gateway.query(query, variables)
+    assert "Did you mean" in body["errors"][0]["message"]
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+
+
 async def test_graphiql_is_off(production_open: Gateway) -> None:
     response = await production_open.client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 404

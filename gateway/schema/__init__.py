@@ -13,7 +13,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -24,8 +23,10 @@ from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
+from gateway.input_check import check_rules_against
 from gateway.metrics import RequestMetrics
 from gateway.operation_scope import EventScopedExecutor, OperationScope
+from gateway.request_errors import CoercionRefusals, ParseOrRefuse, ValidateOrRefuse
 from gateway.schema.mutation import Mutation
 from gateway.schema.query import Query
 from gateway.schema.scalars import SCALARS
@@ -40,8 +41,13 @@ EXPECTED_ERRORS = (GatewayError, SourceUnavailable, TimeBudgetExceeded)
 
 def is_unexpected(error: GraphQLError) -> bool:
     """A resolver crash, as opposed to a refusal, bad input or an unavailable source.
-    Errors without an original error are the client's (syntax, validation)."""
+    Errors without an original error are the client's (syntax, validation), and so are
+    graphql-core's own errors before execution (no path) that wrap one of its errors, as
+    for a variable that does not coerce: what counts is what they wrap in the end."""
     original = error.original_error
+    if error.path is None:
+        while isinstance(original, GraphQLError):
+            original = original.original_error
     return original is not None and not isinstance(original, EXPECTED_ERRORS)
 
 
@@ -85,17 +91,31 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
+class GatewayExecutor(CoercionRefusals, EventScopedExecutor):
+    """graphql-core's executor, each event of a subscription scoped as an operation, and
+    variables that do not coerce refused as the client's input."""
+
+
+class QuietExecutor(GatewayExecutor):
+    """The executor of production: no suggestions in its refusals."""
+
+    suggest = False
+
+
 def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     settings = access or AccessSettings()
+    # No suggestions ("Did you mean ...?") in production, for any name: see request_errors.
+    quiet = settings.production
     # Classes or factories, never shared instances: strawberry makes one per request.
     extensions: list[Callable[[], SchemaExtension]] = [
         OperationSpan,  # first, so the operation's span holds everything else
         RequestMetrics,
         OperationScope,  # admission before anything is parsed
         TrustedDocumentsOnly,  # a no-op unless the app has a manifest
-        partial(ParserCache, maxsize=256),
+        partial(ParseOrRefuse, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         QueryLimitsExtension,
+        partial(ValidateOrRefuse, hide_suggestions=quiet),  # after the refusals before it
     ]
     if settings.production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
@@ -104,14 +124,14 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=EventScopedExecutor,
+        execution_context_class=QuietExecutor if quiet else GatewayExecutor,
         config=StrawberryConfig(
             scalar_map=SCALARS,
-            disable_field_suggestions=settings.production,
             batching_config={"max_operations": settings.max_batch},
         ),
     )
     guard_schema(schema._schema)
+    check_rules_against(schema._schema)  # no input rule names something renamed
     return schema
 
 

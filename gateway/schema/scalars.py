@@ -18,14 +18,12 @@ from strawberry.types.scalar import ScalarDefinition
 
 from connectors.domain import WIB
 from connectors.nip import InvalidNip, normalise_nip
-from connectors.working_days import FIRST_DAY, LAST_DAY
-from gateway.errors import BadUserInput
+from connectors.working_days import FIRST_YEAR, LAST_YEAR
+from gateway.errors import BadUserInput, shown
 
 Nip = NewType("Nip", str)
 Period = NewType("Period", str)
 
-FIRST_YEAR, LAST_YEAR = FIRST_DAY.year, LAST_DAY.year
-"""The years any date, period or fiscal year may name: those of the working-day calendar."""
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -33,14 +31,6 @@ _DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
 )
 _DECIMAL = re.compile(r"^[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,3})?$", re.ASCII)
-_SHOWN = 40
-
-
-def shown(value: object) -> str:
-    """A client's value as quoted in a refusal: its start only, lone surrogates escaped."""
-    text = repr(value)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
 def _in_calendar(year: int, value: object) -> None:
