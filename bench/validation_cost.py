@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import graphql
-from graphql import GraphQLError, GraphQLSchema, get_introspection_query
+from graphql import GraphQLError, GraphQLSchema
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,6 +32,7 @@ from gateway.access.limits import QueryLimits, check, measure, measure_document 
 from gateway.schema import build_schema  # noqa: E402
 from gateway.settings import DEFAULT_ROLE_LIMITS, AccessSettings  # noqa: E402
 from tests.test_statement_counts import PINNED  # noqa: E402
+from tests.test_validation_cost import GRAPHIQL_INTROSPECTION  # noqa: E402
 
 SETTINGS = AccessSettings()
 LIMITS = QueryLimits(
@@ -234,15 +235,7 @@ def main(runs: int) -> None:
         print(f"worst accepted, bounded by {bounded}: {name}, {ms:.1f} ms")
 
     print("\nreal queries, accepted\n" + header + " ms")
-    graphiql = get_introspection_query(
-        descriptions=True,
-        specified_by_url=True,
-        directive_is_repeatable=True,
-        schema_description=True,
-        input_value_deprecation=True,
-        one_of=True,
-    )
-    real = {"GraphiQL introspection": graphiql}
+    real = {"GraphiQL introspection": GRAPHIQL_INTROSPECTION}
     real |= {name: query for name, (query, _) in PINNED.items()}
     for name, document in real.items():
         assert accepted(schema, document), name

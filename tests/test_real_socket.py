@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
 from gateway.app import create_app
-from tests.conftest import Databases, settings_for, token
+from tests.conftest import Databases, settings_for, token, uvicorn_serving
 
 
 @pytest.fixture(scope="module")
 async def base_url(small_db: Databases) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        create_app(settings_for(small_db)), host="127.0.0.1", port=0, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with uvicorn_serving(create_app(settings_for(small_db))) as base:
+        yield f"http://{base}"
 
 
 async def test_over_a_socket_tokens_and_rules_hold(base_url: str) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -16,40 +14,15 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import TEST_SECRET, Databases, free_port, token
+from tests.conftest import Databases, smartgate_serve, token
 
 
 @pytest.fixture
 async def served(
     small_db: Databases,
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SMARTGATE_EKIN_DSN": small_db.ekin_dsn,
-        "SMARTGATE_SPPSPM_DSN": small_db.sppspm_dsn,
-        "SMARTGATE_CROSSWALK": str(small_db.crosswalk),
-        "SMARTGATE_JWT_SECRET": TEST_SECRET,
-        "SMARTGATE_FISCAL_YEAR": "2026",
-        "SMARTGATE_PORT": str(port),
-        "SMARTGATE_LOG_LEVEL": "warning",
-        "SMARTGATE_SHUTDOWN_GRACE_S": "10",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", env=env
-    )
-    base = f"127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            async with httpx.AsyncClient() as client:
-                await client.get(f"http://{base}/healthz", timeout=0.5)
-            break
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    yield process, base
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
+    async with smartgate_serve(small_db, shutdown_grace_s="10") as (process, base):
+        yield process, base
 
 
 async def test_sigterm_lets_requests_finish_and_closes_subscriptions(

@@ -26,6 +26,7 @@ from tests.conftest import (
     seeded,
     settings_for,
 )
+from tests.test_partial_failure import EMPLOYEES
 
 # -- what counts as a failure of the source, error by error -----------------------------
 
@@ -265,13 +266,6 @@ async def test_a_source_down_at_start_up_opens_one_pool_when_it_comes_back_under
 
 
 # -- through the API --------------------------------------------------------------------
-
-EMPLOYEES = """{ employees(first: 8) { edges { node {
-    nip name unit { name }
-    department { name }
-    financeRoles { role }
-    allowance(period: "2026-10") { expected paid }
-} } } }"""
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from gateway.access.tokens import mint
 from gateway.app import create_app
 from gateway.context import Services
-from tests.conftest import TEST_SECRET, Databases, settings_for, token
+from tests.conftest import TEST_SECRET, Databases, settings_for, token, uvicorn_serving
 from tests.test_activity_writes import LOG, Office, free_morning, work
 from tests.test_activity_writes import office as office  # noqa: F401 (fixture)
 from tests.test_payment_writes import SUBMIT, Finance, goods, new_line
@@ -57,16 +56,8 @@ class Server:
 async def serving(db: Databases) -> AsyncIterator[Server]:
     settings = dataclasses.replace(settings_for(db), events_poll_ms=int(INTERVAL * 1000))
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Server(f"127.0.0.1:{port}", app.state.services)
-    finally:
-        server.should_exit = True
-        await task
+    async with uvicorn_serving(app) as base:
+        yield Server(base, app.state.services)
 
 
 @pytest.fixture(scope="module")

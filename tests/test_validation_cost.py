@@ -6,8 +6,6 @@ stay well inside the limits. `bench/validation_cost.py` times the largest accept
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,13 +16,12 @@ import pytest
 
 from gateway.access.limits import DEFAULT_MAX_OVERLAPS, DEFAULT_MAX_SELECTIONS, measure_document
 from tests.conftest import (
-    TEST_SECRET,
     Databases,
     Gateway,
     close_gateway,
-    free_port,
     open_gateway,
     settings_for,
+    smartgate_serve,
     token,
 )
 from tests.test_statement_counts import DEPARTMENT_DASHBOARD
@@ -177,38 +174,8 @@ async def test_the_settings_set_the_limits(small_db: Databases) -> None:
 @pytest.fixture
 async def served(small_db: Databases) -> AsyncIterator[str]:
     """`smartgate serve` in a process of its own, with the default limits."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "SMARTGATE_EKIN_DSN": small_db.ekin_dsn,
-        "SMARTGATE_SPPSPM_DSN": small_db.sppspm_dsn,
-        "SMARTGATE_CROSSWALK": str(small_db.crosswalk),
-        "SMARTGATE_JWT_SECRET": TEST_SECRET,
-        "SMARTGATE_FISCAL_YEAR": "2026",
-        "SMARTGATE_PORT": str(port),
-        "SMARTGATE_LOG_LEVEL": "warning",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", env=env
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base_url) as client:
-            for _ in range(300):
-                try:
-                    await client.get("/healthz", timeout=0.5)
-                    break
-                except httpx.TransportError:
-                    if process.returncode is not None:
-                        pytest.fail(f"smartgate serve exited with {process.returncode}")
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail("smartgate serve did not answer /healthz within 30 s")
-        yield base_url
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
+    async with smartgate_serve(small_db) as (_, base):
+        yield f"http://{base}"
 
 
 async def test_healthz_answers_while_hostile_documents_are_refused(served: str) -> None:
