@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-FINANCE_CODE = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}$", re.ASCII)
+FINANCE_CODE = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}\Z", re.ASCII)
 HEADER = ("fiscal_year", "ekin_unit_id", "finance_code")
 
 
@@ -102,9 +102,9 @@ class Crosswalk:
             if len(fields) != 3:
                 raise CrosswalkError(f"{source}:{number}: expected 3 fields, found {len(fields)}")
             year_text, unit_text, code = fields
-            if not (year_text.isdigit() and len(year_text) == 4):
+            if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
                 raise CrosswalkError(f"{source}:{number}: fiscal_year {year_text!r} is not a year")
-            if not unit_text.isdigit():
+            if not (unit_text.isascii() and unit_text.isdigit()):
                 raise CrosswalkError(
                     f"{source}:{number}: ekin_unit_id {unit_text!r} is not a number"
                 )

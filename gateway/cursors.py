@@ -33,7 +33,7 @@ MAX_CURSOR_LENGTH = 200
 INT4_MAX = 2**31 - 1
 """The largest serial id of the sources' tables (int4)."""
 
-_NIP = re.compile(r"^\d{18}$", re.ASCII)
+_NIP = re.compile(r"^\d{18}\Z", re.ASCII)  # \Z: $ would let a final newline through
 
 
 def encode(kind: str, value: Any) -> str:
@@ -119,8 +119,8 @@ def check_first(first: int) -> None:
 # -- payment requests: ordered by time or amount, then by id ------------------------------
 
 _AMOUNT_ORDERS = (PaymentOrderBy.AMOUNT_ASC, PaymentOrderBy.AMOUNT_DESC)
-_CLOCK_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$", re.ASCII)
-_AMOUNT = re.compile(r"^\d{1,16}(\.\d{1,2})?$", re.ASCII)
+_CLOCK_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\Z", re.ASCII)
+_AMOUNT = re.compile(r"^\d{1,16}(\.\d{1,2})?\Z", re.ASCII)
 
 
 def _payment_kind(order: PaymentOrderBy) -> str:

@@ -44,7 +44,7 @@ class RateLimited(GatewayError):
     code = "RATE_LIMITED"
 
 
-_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*\Z")
 
 
 def refuse_before_parse(execution_context: ExecutionContext, error: GraphQLError) -> None:

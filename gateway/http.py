@@ -33,7 +33,7 @@ from gateway.request_params import MalformedRequest, from_json_body, from_query_
 
 log = logging.getLogger("smartgate")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
 _CONTENT_TYPES = ("application/json", "application/graphql")
 
 JSON = "application/json"

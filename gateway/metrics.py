@@ -23,7 +23,7 @@ from connectors.breaker import BreakerState
 from connectors.source import Source
 from gateway.events.feed import Feed
 
-_OPERATION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_OPERATION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 MAX_OPERATIONS = 200
 """Operation names are chosen by clients: past this many distinct names, or for names
 that are no GraphQL name, the label is 'other', so a client cannot flood the registry."""

@@ -23,6 +23,10 @@ class MalformedRequest(ValueError):
     """Not a well-formed GraphQL-over-HTTP request; the message says what is wrong."""
 
 
+def _not_json(word: str) -> object:
+    raise ValueError(f"{word} is not JSON")
+
+
 def decode_json(text: str | bytes, what: str) -> object:
     """`text` decoded as JSON, refused if it is not JSON or nests deeper than
     `MAX_JSON_DEPTH` (checked before decoding, so nothing recurses on it). `what` names
@@ -32,7 +36,7 @@ def decode_json(text: str | bytes, what: str) -> object:
     if nests_deeper_than(raw, MAX_JSON_DEPTH):
         raise too_deep
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)
     except RecursionError:  # unbalanced brackets, which the count above cannot measure
         raise too_deep from None
     except ValueError as exc:  # also invalid UTF-8, and integers too long to convert

@@ -289,7 +289,7 @@ async def test_only_the_supervisor_chain_reviews(
     assert approve is None
 
 
-@pytest.mark.parametrize("activity_id", ["987654321", "abc", "9" * 30])
+@pytest.mark.parametrize("activity_id", ["987654321", "abc", "9" * 30, "\u0661"])
 async def test_an_unknown_activity_is_a_user_error(
     writes_gateway: Gateway, activity_id: str
 ) -> None:
@@ -318,3 +318,16 @@ async def test_whom_a_caller_may_not_write_for_cannot_be_told_from_nobody(
     )
     no_review = await report.query(REVIEW, {"input": {"activityId": "987654321", "approve": True}})
     assert other_review["errors"] == no_review["errors"]
+
+
+@pytest.mark.parametrize(
+    "starts_at", ["2100-12-31T20:00:00-12:00", "2000-01-01T00:00:00+14:00", "2026-10-01T08:00:00"]
+)
+async def test_a_moment_outside_the_calendar_or_without_offset_is_refused(
+    writes_gateway: Gateway, writes_ekin: asyncpg.Connection, office: Office, starts_at: str
+) -> None:
+    before = await kinerja_count(writes_ekin)
+    given = {**work(office.report, free_morning()), "startsAt": starts_at}
+    body = await writes_gateway.query(LOG, {"input": given})
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert await kinerja_count(writes_ekin) == before

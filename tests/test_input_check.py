@@ -7,12 +7,15 @@ import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 from graphql import parse
 
+from gateway.crosswalk import Crosswalk
 from gateway.input_check import RULES, check_rules_against, refusals
 from gateway.schema import build_schema
 from tests.conftest import Databases, Gateway, close_gateway, open_gateway, settings_for
+from tests.test_payment_writes import YEAR, new_line, snapshot
 
 
 def forged(raw: str) -> str:
@@ -71,6 +74,16 @@ HOSTILE: list[tuple[str, str, dict[str, Any]]] = [
             "c": forged('["payment:REQUESTED_AT_ASC",["9999-12-31T23:59:59",5]]'),
             "o": "REQUESTED_AT_ASC",
         },
+    ),
+    (
+        "cursor with a final newline",
+        EMPLOYEES_AFTER,
+        {"c": forged('["employee","198609262015051001\\n"]')},
+    ),
+    (
+        "amount cursor with a final newline",
+        REQUESTS_AFTER,
+        {"c": forged('["payment:AMOUNT_DESC",["1.50\\n",5]]'), "o": "AMOUNT_DESC"},
     ),
     (
         "nested cursor",
@@ -176,6 +189,21 @@ HOSTILE: list[tuple[str, str, dict[str, Any]]] = [
     ("period month 13", '{ allowances(period: "2026-13") { totalCount } }', {}),
     ("period of year 9999", '{ allowances(period: "9999-01") { totalCount } }', {}),
     (
+        "period with a final newline",
+        "query($p: Period!) { allowances(period: $p) { totalCount } }",
+        {"p": "2026-03\n"},
+    ),
+    (
+        "period in Arabic-Indic digits",
+        "query($p: Period!) { allowances(period: $p) { totalCount } }",
+        {"p": "٢٠٢٦-03"},
+    ),
+    (
+        "date with a final newline",
+        'query($d: Date!) { serviceLevel(from: $d, to: "2026-03-01") { open } }',
+        {"d": "2026-03-01\n"},
+    ),
+    (
         "period without its zero",
         "query($p: Period!) { allowances(period: $p) { totalCount } }",
         {"p": "2026-1"},
@@ -223,6 +251,48 @@ async def test_a_hostile_argument_is_bad_user_input_before_any_sql(
     codes = [e["extensions"]["code"] for e in body["errors"]]
     assert codes and set(codes) == {"BAD_USER_INPUT"}, body["errors"]
     assert production.statements() == before  # refused before any SQL
+
+
+SUBMIT = """
+mutation($input: SubmitPaymentRequestInput!) {
+  submitPaymentRequest(input: $input) { paymentRequest { id } errors { code field } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "period", ["2026-10\n", "٢٠٢٦-10"], ids=["a final newline", "Arabic-Indic digits"]
+)
+async def test_an_allowance_line_of_a_period_spelled_almost_right_writes_nothing(
+    writes_gateway: Gateway,
+    writes_db: Databases,
+    writes_ekin: asyncpg.Connection,
+    writes_sppspm: asyncpg.Connection,
+    period: str,
+) -> None:
+    """tpp_rincian.periode is char(7): the first crashed the write, the second was written."""
+    crosswalk = Crosswalk.load(writes_db.crosswalk)
+    dept = min(code for year, code in crosswalk.codes() if year == YEAR and code.endswith(".0000"))
+    nip = await writes_ekin.fetchval(
+        "select min(nip) from pegawai where aktif and id_skpd = any($1::int[])",
+        crosswalk.units_of(YEAR, dept),
+    )
+    line = await new_line(writes_sppspm, dept, "9000000")
+    given = {
+        "departmentCode": dept,
+        "type": "LS",
+        "lsKind": "ALLOWANCE",
+        "budgetLineId": str(line),
+        "amount": "1000000.00",
+        "purpose": "TPP Oktober 2026",
+        "allowanceLines": [{"nip": nip, "period": period, "amount": "1000000.00"}],
+    }
+    before = await snapshot(writes_sppspm)
+    response = await writes_gateway.post(SUBMIT, {"input": given})
+    assert response.status_code < 500
+    codes = [e["extensions"]["code"] for e in response.json()["errors"]]
+    assert codes == ["BAD_USER_INPUT"]
+    assert await snapshot(writes_sppspm) == before
 
 
 async def test_a_refusal_names_the_argument(gateway: Gateway) -> None:

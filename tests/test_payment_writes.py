@@ -269,6 +269,7 @@ async def test_an_allowance_request_writes_its_lines(
         ({"budgetLineId": "99999999"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
         ({"budgetLineId": "line-7"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
         ({"budgetLineId": "99999999999"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),
+        ({"budgetLineId": "\u0663"}, "UNKNOWN_BUDGET_LINE", "budgetLineId"),  # Arabic-Indic 3
         ({"lsKind": None}, "INVALID_TYPE", "lsKind"),
         ({"type": "UP", "lsKind": None}, "INVALID_TYPE", "budgetLineId"),
         ({"purpose": "   "}, "INVALID_INPUT", "purpose"),

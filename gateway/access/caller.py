@@ -34,7 +34,8 @@ class Caller:
     def nip(self) -> str | None:
         """The caller's NIP when `sub` is one."""
         sub = self.sub
-        return sub if sub is not None and len(sub) == 18 and sub.isdigit() else None
+        is_nip = sub is not None and len(sub) == 18 and sub.isascii() and sub.isdigit()
+        return sub if is_nip else None
 
     def has(self, role: Role) -> bool:
         return role in self.roles

@@ -179,7 +179,7 @@ def record_id(
 ) -> int:
     """A source key given as an ID; one that is no key of the source names nothing."""
     text = str(value).strip()
-    if not text.isdigit() or len(text) > digits:
+    if not (text.isascii() and text.isdigit()) or len(text) > digits:
         raise WriteRefused(unknown, f"{what} {text!r} does not exist", field)
     return int(text)
 

@@ -25,12 +25,13 @@ Nip = NewType("Nip", str)
 Period = NewType("Period", str)
 
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only, and \Z, not $ (which also matches before a final newline)
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z", re.ASCII)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$", re.ASCII
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
-_DECIMAL = re.compile(r"^[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,3})?$", re.ASCII)
+_DECIMAL = re.compile(r"^[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,3})?\Z", re.ASCII)
 
 
 def _in_calendar(year: int, value: object) -> None:
@@ -109,7 +110,7 @@ def parse_datetime(value: object) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise BadUserInput(f"{shown(value)} is not a moment of the calendar") from None
-    _in_calendar(parsed.year, value)
+    _in_calendar(parsed.astimezone(WIB).year, value)  # the calendar's days are WIB days
     return parsed
 
 
