@@ -9,7 +9,8 @@ could never match, checked here for the whole operation at once:
   `MAX_TEXT` characters unless a rule below lets it fill its column;
 * the rules in `RULES`, by schema coordinate: a value compared with or written to a
   legacy column fits that column (the connectors declare their columns), fiscal years lie
-  in the calendar's years, `first` is a page size, `after` is a cursor of its list.
+  in the calendar's years, `first` is a page size, `after` is a cursor of its list;
+* a filter's `not` and `anyOf` nest at most `MAX_FILTER_NESTING` levels deep.
 
 `refusals` walks an operation (fragments once each) and returns what it refuses: for
 queries and subscriptions, GraphQL errors with `extensions.code` BAD_USER_INPUT and
@@ -60,6 +61,10 @@ MAX_TEXT = 1_000
 
 MAX_REFUSALS = 20
 """An operation is refused with at most this many errors."""
+
+NESTING_FIELDS = frozenset({"not", "anyOf"})
+MAX_FILTER_NESTING = 3
+"""How deep a filter's `not` and `anyOf` may nest (the analytics contract's bound)."""
 
 Check = Callable[[Any], None]
 """A rule: raises BadUserInput (its message without the argument's name) to refuse."""
@@ -306,23 +311,31 @@ class _Walk:
 
 
 def _problems(
-    type_: GraphQLInputType, coordinate: str, path: str, value: Any
+    type_: GraphQLInputType, coordinate: str, path: str, value: Any, nesting: int = 0
 ) -> Iterable[tuple[str, str]]:
-    """(path, message) for each part of `value` that breaks a rule."""
+    """(path, message) for each part of `value` that breaks a rule; `nesting` counts the
+    filters (`not`, `anyOf`) the value lies in."""
     if value is None:
         return
     if isinstance(type_, GraphQLNonNull):
-        yield from _problems(type_.of_type, coordinate, path, value)
+        yield from _problems(type_.of_type, coordinate, path, value, nesting)
         return
     if isinstance(type_, GraphQLList):
         for index, item in enumerate(value):
-            yield from _problems(type_.of_type, coordinate, f"{path}.{index}", item)
+            yield from _problems(type_.of_type, coordinate, f"{path}.{index}", item, nesting)
         return
     rule = RULES.get(coordinate)
     if isinstance(type_, GraphQLInputObjectType):
         for name, input_field in type_.fields.items():
+            inner = nesting + (name in NESTING_FIELDS)
+            if inner > MAX_FILTER_NESTING and value.get(name) is not None:
+                yield (
+                    f"{path}.{name}",
+                    f"not and anyOf nest at most {MAX_FILTER_NESTING} levels deep",
+                )
+                continue
             yield from _problems(
-                input_field.type, f"{type_.name}.{name}", f"{path}.{name}", value.get(name)
+                input_field.type, f"{type_.name}.{name}", f"{path}.{name}", value.get(name), inner
             )
     elif isinstance(type_, GraphQLScalarType) and type_.name in ("String", "ID"):
         column_bound = isinstance(rule, Fits) and isinstance(rule.column, Text)
