@@ -55,6 +55,10 @@ PostgreSQL gets the first chance to cancel (cleanly, the connection stays usable
 asyncio timeout is for a server or network that does not answer at all."""
 
 
+MAIN_POOL = "main"
+ANALYTICS_POOL = "analytics"
+
+
 @dataclass(frozen=True, slots=True)
 class PoolSettings:
     dsn: str
@@ -62,7 +66,21 @@ class PoolSettings:
     max_size: int = 10
     statement_timeout_ms: int = 10_000
     acquire_timeout_ms: int = 2_000
+    """Bounds opening a connection, and waiting for a free one unless `queue_timeout_ms`
+    says otherwise."""
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    purpose: str = MAIN_POOL
+    """Which of a source's pools this is: the main one, or the analytics one."""
+    application_name: str = "smartgate"
+    """What PostgreSQL shows in pg_stat_activity for the pool's connections."""
+    queue_timeout_ms: int | None = None
+    """The longest wait for a free pooled connection, when it differs from
+    `acquire_timeout_ms`: analytics statements queue for their small pool rather than fail."""
+
+    @property
+    def wait_ms(self) -> int:
+        """The longest wait for a free pooled connection."""
+        return self.acquire_timeout_ms if self.queue_timeout_ms is None else self.queue_timeout_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +117,8 @@ def is_source_failure(exc: BaseException) -> bool:
 
 
 class SourceObserver(Protocol):
-    """What watches a source's statements (the gateway's metrics)."""
+    """What watches a source's statements (the gateway's metrics); `source` is the pool's
+    `Source.label`: "ekin", or "ekin-analytics"."""
 
     def statement(self, source: str, seconds: float) -> None: ...
 
@@ -113,13 +132,21 @@ class Source:
     statements per request), ask the circuit breaker first, wait a bounded time for a
     pooled connection, bound the statement by PostgreSQL's statement_timeout and an
     asyncio timeout, and turn failures of the source into `SourceUnavailable`.
+
+    A source may have an `analytics` twin: the same system (or a read replica of it)
+    reached through a small pool of its own, with its own breaker, time-outs and
+    application_name, so that ad-hoc questions never wait for, or hold, the connections
+    the frontends use. The twin is opened and closed with its source, and its statements
+    count in its source's `statements`; errors name the system alike (`name`), metrics
+    tell the pools apart (`label`).
     """
 
     name = "source"
 
     def __init__(self, settings: PoolSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
-        self.statements = 0
+        self.sent = 0
+        self.analytics: Source | None = None
         self.breaker = CircuitBreaker(settings.breaker, clock)
         self._pool: asyncpg.Pool | None = None
         self._pool_creation: asyncio.Task[asyncpg.Pool] | None = None
@@ -129,21 +156,35 @@ class Source:
         self.tracer: Tracer = NoOpTracer()
         self._waiting = 0
 
+    @property
+    def label(self) -> str:
+        """The pool's name in metrics and spans: the system's, and which pool."""
+        purpose = self.settings.purpose
+        return self.name if purpose == MAIN_POOL else f"{self.name}-{purpose}"
+
+    @property
+    def statements(self) -> int:
+        """Statements sent to this system, through this pool and its analytics twin."""
+        return self.sent + (self.analytics.statements if self.analytics is not None else 0)
+
     async def open(self) -> None:
-        """Create the pool; a source that is down now is retried on first use."""
+        """Create the pool (and the twin's); a source that is down now is retried on first
+        use."""
         with contextlib.suppress(SourceUnavailable):
             async with self._admitted():
                 await self._ensure_pool()
+        if self.analytics is not None:
+            await self.analytics.open()
 
     async def close(self, wait_s: float = 10.0) -> None:
-        """Close the pool, waiting up to `wait_s` for connections in use to be released;
-        then the rest are closed hard (PostgreSQL rolls back what they had begun)."""
+        """Close the pool (and the twin's), waiting up to `wait_s` for connections in use to
+        be released; then the rest are closed hard (PostgreSQL rolls back what they had
+        begun)."""
         pool, self._pool = self._pool, None
+        closing = [self.analytics.close(wait_s)] if self.analytics is not None else []
         if pool is not None:
-            try:
-                await asyncio.wait_for(pool.close(), wait_s)
-            except TimeoutError:
-                pool.terminate()
+            closing.append(_closed(pool, wait_s))
+        await asyncio.gather(*closing)
 
     @property
     def connections_in_use(self) -> int:
@@ -177,7 +218,7 @@ class Source:
                 timeout=self.settings.acquire_timeout_ms / 1000,
                 server_settings={
                     "statement_timeout": str(self.settings.statement_timeout_ms),
-                    "application_name": "smartgate",
+                    "application_name": self.settings.application_name,
                 },
             ),
         )
@@ -238,10 +279,11 @@ class Source:
         it may take before the gateway gives up on it."""
         async with self._admitted():
             pool = await self._ensure_pool()
-            left_ms = self._time_left_ms()
+            self._time_left_ms()  # nothing left: no need to wait for a connection
             conn = await self._acquire(pool)
             self._in_use += 1
             try:
+                left_ms = self._time_left_ms()  # after the wait for the connection
                 limit_ms = self.settings.statement_timeout_ms if left_ms is None else left_ms
                 timeout_s = limit_ms / 1000 + ASYNCIO_GRACE_S
                 if left_ms is not None:
@@ -276,8 +318,8 @@ class Source:
                     await pool.release(conn)
 
     async def _acquire(self, pool: asyncpg.Pool) -> asyncpg.Connection:
-        """A connection from the pool, waiting at most acquire_timeout_ms for one."""
-        wait_ms = self.settings.acquire_timeout_ms
+        """A connection from the pool, waiting at most `PoolSettings.wait_ms` for one."""
+        wait_ms = self.settings.wait_ms
         self._waiting += 1
         try:
             conn: asyncpg.Connection = await _refused_as_unavailable(
@@ -285,10 +327,12 @@ class Source:
             )
         except TimeoutError:
             if self._in_use >= self.settings.max_size:
+                purpose = self.settings.purpose
+                which = "pool" if purpose == MAIN_POOL else f"{purpose} pool"
                 raise PoolExhausted(
                     self.name,
                     f"no connection free within {wait_ms} ms"
-                    f" (pool of {self.settings.max_size} in use)",
+                    f" ({which} of {self.settings.max_size} in use)",
                 ) from None
             raise SourceUnavailable(self.name, f"could not connect within {wait_ms} ms") from None
         finally:
@@ -309,24 +353,24 @@ class Source:
 
     def _observe_failure(self) -> None:
         if self.observer is not None:
-            self.observer.failure(self.name)
+            self.observer.failure(self.label)
 
     async def _statement(
         self, conn: asyncpg.Connection, timeout_s: float, sql: str, call: Awaitable[T]
     ) -> T:
         """One statement: counted (tests pin statements per request), timed for the
         metrics and, when tracing is on, in a span of its own."""
-        self.statements += 1
+        self.sent += 1
         started = time.perf_counter()
         try:
             with self.tracer.start_as_current_span(
-                f"sql {self.name}",
+                f"sql {self.label}",
                 attributes={"db.system": "postgresql", "db.statement": " ".join(sql.split())},
             ):
                 return await self._answer(conn, timeout_s, call)
         finally:
             if self.observer is not None:
-                self.observer.statement(self.name, time.perf_counter() - started)
+                self.observer.statement(self.label, time.perf_counter() - started)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         """Run one read statement and return its rows, within the request's time budget."""
@@ -385,6 +429,14 @@ async def _refused_as_unavailable(source: str, connecting: Awaitable[T]) -> T:
         if isinstance(exc, ValueError):  # ClientConfigurationError: our settings are wrong
             raise
         raise SourceUnavailable(source, str(exc)) from exc
+
+
+async def _closed(pool: asyncpg.Pool, wait_s: float) -> None:
+    """Close `pool`, waiting up to `wait_s` for its connections in use, then hard."""
+    try:
+        await asyncio.wait_for(pool.close(), wait_s)
+    except TimeoutError:
+        pool.terminate()
 
 
 def _is_open(conn: asyncpg.Connection) -> bool:

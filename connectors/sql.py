@@ -31,18 +31,17 @@ class Params:
 
 
 def all_of(conditions: Iterable[str]) -> str:
-    """Every condition holds; no condition: true."""
+    """Every condition holds; no condition: true. Only `true` parts are left out: a part
+    with parameters stays even beside a `false`, so every placeholder taken keeps its
+    place in the statement (PostgreSQL folds the constants itself)."""
     parts = [c for c in conditions if c != TRUE]
-    if FALSE in parts:
-        return FALSE
     return " and ".join(f"({c})" for c in parts) if parts else TRUE
 
 
 def any_of(conditions: Iterable[str]) -> str:
-    """At least one condition holds; no condition: false (an empty list matches nothing)."""
+    """At least one condition holds; no condition: false (an empty list matches nothing).
+    Only `false` parts are left out, for the same reason as in `all_of`."""
     parts = [c for c in conditions if c != FALSE]
-    if TRUE in parts:
-        return TRUE
     return " or ".join(f"({c})" for c in parts) if parts else FALSE
 
 

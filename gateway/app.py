@@ -16,11 +16,11 @@ from starlette.routing import Route, WebSocketRoute
 
 from connectors.breaker import BreakerSettings
 from connectors.ekin.connector import EkinConnector
-from connectors.source import PoolSettings, SourceUnavailable
+from connectors.source import ANALYTICS_POOL, PoolSettings, SourceUnavailable
 from connectors.sppspm.connector import SppspmConnector
 from gateway.access.tokens import TokenKeys, TokenVerifier
 from gateway.access.trusted import TrustedDocuments
-from gateway.context import Services
+from gateway.context import Services, SourcePair
 from gateway.crosswalk import Crosswalk, CrosswalkError
 from gateway.events.hub import EventHub
 from gateway.health import readiness
@@ -38,16 +38,33 @@ def build_services(settings: Settings) -> Services:
     """Connectors and crosswalk for the app; pools open in the lifespan."""
     crosswalk = Crosswalk.load(settings.crosswalk)
 
+    breaker = BreakerSettings(
+        failure_threshold=settings.breaker_failures,
+        cool_down_s=settings.breaker_cool_down_ms / 1000,
+    )
+
     def pool(dsn: str) -> PoolSettings:
         return PoolSettings(
             dsn=dsn,
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
             acquire_timeout_ms=settings.pool_acquire_timeout_ms,
-            breaker=BreakerSettings(
-                failure_threshold=settings.breaker_failures,
-                cool_down_s=settings.breaker_cool_down_ms / 1000,
-            ),
+            breaker=breaker,
+        )
+
+    def analytics_pool(dsn: str) -> PoolSettings:
+        """A small pool of its own, with its own statement timeout; statements queue for
+        it rather than fail. No connection is held while no analyst asks."""
+        return PoolSettings(
+            dsn=dsn,
+            min_size=0,
+            max_size=settings.analytics_pool_max_size,
+            statement_timeout_ms=settings.analytics_statement_timeout_ms,
+            acquire_timeout_ms=settings.pool_acquire_timeout_ms,
+            queue_timeout_ms=settings.analytics_queue_timeout_ms,
+            breaker=breaker,
+            purpose=ANALYTICS_POOL,
+            application_name="smartgate-analytics",
         )
 
     access = settings.access
@@ -60,15 +77,22 @@ def build_services(settings: Settings) -> Services:
     )
     ekin = EkinConnector(pool(settings.ekin_dsn))
     sppspm = SppspmConnector(pool(settings.sppspm_dsn))
+    # Twins on pools of their own: opened, closed and counted with their source.
+    analytics = SourcePair(
+        EkinConnector(analytics_pool(settings.ekin_analytics_dsn or settings.ekin_dsn)),
+        SppspmConnector(analytics_pool(settings.sppspm_analytics_dsn or settings.sppspm_dsn)),
+    )
+    ekin.analytics, sppspm.analytics = analytics.ekin, analytics.sppspm
     events = EventHub(ekin, sppspm, settings.events_poll_ms / 1000)
     return Services(
         settings=settings,
         ekin=ekin,
         sppspm=sppspm,
+        analytics=analytics,
         crosswalk=crosswalk,
         events=events,
         calendar=CalendarCache(sppspm, settings.calendar_refresh_s),
-        metrics=Metrics([ekin, sppspm], [events.payments, events.activities]),
+        metrics=Metrics([ekin, sppspm, *analytics], [events.payments, events.activities]),
         tracing=Tracing.to_collector(settings.otlp_endpoint),
         tokens=TokenVerifier(keys) if keys.configured else None,
         trusted_documents=(
@@ -131,7 +155,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     async def readyz(request: Request) -> Response:
         state = await readiness(
-            [services.ekin, services.sppspm], settings.ready_requires_all_sources
+            list(services.main), settings.ready_requires_all_sources, list(services.analytics)
         )
         return JSONResponse(state.body(), status_code=200 if state.ready else 503)
 

@@ -4,6 +4,7 @@ loaders, access policy and audit trail."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,10 +15,11 @@ from strawberry.types import Info as StrawberryInfo
 
 from connectors.domain import WIB
 from connectors.ekin.connector import EkinConnector
+from connectors.source import Source
 from connectors.sppspm.connector import SppspmConnector
 from connectors.sppspm.records import Official
 from gateway.access.audit import AuditTrail
-from gateway.access.caller import ANONYMOUS, Caller
+from gateway.access.caller import ANONYMOUS, Caller, Role
 from gateway.access.limits import QueryLimits
 from gateway.access.policy import Access
 from gateway.access.rate_limit import RateLimiter
@@ -32,13 +34,29 @@ from gateway.timebound.calendar_cache import CalendarCache
 from gateway.tracing import Tracing
 
 
+@dataclass(frozen=True, slots=True)
+class SourcePair:
+    """The two systems through one kind of pool: the main pools, which the frontends and
+    department systems use and every write goes through, or the analytics pools."""
+
+    ekin: EkinConnector
+    sppspm: SppspmConnector
+
+    def __iter__(self) -> Iterator[Source]:
+        return iter((self.ekin, self.sppspm))
+
+
 @dataclass(slots=True)
 class Services:
-    """Long-lived, app-wide objects built in the app's lifespan."""
+    """Long-lived, app-wide objects built in the app's lifespan.
+
+    `ekin` and `sppspm` are the main pools; `analytics` the same systems (or their read
+    replicas) through small pools of their own (see `reads_for`)."""
 
     settings: Settings
     ekin: EkinConnector
     sppspm: SppspmConnector
+    analytics: SourcePair
     crosswalk: Crosswalk
     events: EventHub
     calendar: CalendarCache
@@ -54,7 +72,19 @@ class Services:
     def trace_with(self, tracing: Tracing) -> None:
         """Spans of operations, loader batches and SQL statements go to `tracing`."""
         self.tracing = tracing
-        self.ekin.tracer = self.sppspm.tracer = tracing.tracer
+        for source in (*self.main, *self.analytics):
+            source.tracer = tracing.tracer
+
+    @property
+    def main(self) -> SourcePair:
+        return SourcePair(self.ekin, self.sppspm)
+
+    def reads_for(self, caller: Caller) -> SourcePair:
+        """The pools a caller's reads go through: the analytics pools for a caller whose
+        only role is ANALYST (their ad-hoc questions must not hold or wait for the
+        frontends' connections), the main pools for everyone else. Writes always go
+        through the main pools (an ANALYST writes nothing)."""
+        return self.analytics if caller.roles == {Role.ANALYST} else self.main
 
 
 @dataclass(slots=True)
@@ -83,10 +113,11 @@ class Channel:
     @property
     def query_limits(self) -> QueryLimits:
         access = self.services.settings.access
+        limits = self.limits
         return QueryLimits(
             access.max_depth,
-            access.max_aliases,
-            self.limits.cost,
+            limits.max_aliases if limits.max_aliases is not None else access.max_aliases,
+            limits.cost,
             access.max_selections,
             access.max_overlaps,
         )
@@ -104,11 +135,17 @@ class Channel:
 class OperationContext:
     """What a resolver reaches (`info.context`): the app's services, the caller, and this
     operation's own loaders, access policy and audit trail. A subscription's events each
-    get a copy with fresh loaders and trail (`for_event`)."""
+    get a copy with fresh loaders and trail (`for_event`).
+
+    `reads` are the pools this operation reads through (`Services.reads_for`), and its
+    `loaders` read through them; a read that bypasses the loaders asks `reads`, never
+    `services.ekin` or `services.sppspm` (those are for writes). A statistics field asks
+    `analytics`, whoever the caller: its statement goes to the analytics pools."""
 
     channel: Channel
     loaders: Loaders
     access: Access
+    reads: SourcePair
     audit: AuditTrail = field(default_factory=AuditTrail)
     now: datetime = field(default_factory=lambda: datetime.now(WIB))  # one clock per operation
     document: str | None = None  # the operation's text, for the audit lines of its events
@@ -116,22 +153,45 @@ class OperationContext:
     """Mutation fields whose input `gateway.input_check` refused, by response key: the
     input field at fault and why."""
 
+    _analytics_loaders: Loaders | None = None
+
     @classmethod
     async def open(cls, channel: Channel) -> OperationContext:
         """A context with fresh loaders and an access policy that is ready to use."""
-        loaders = _loaders(channel.services)
-        return cls(channel, loaders, await _access(channel.services, channel.caller, loaders))
+        reads = channel.services.reads_for(channel.caller)
+        loaders = _loaders(channel.services, reads)
+        access = await _access(channel.services, channel.caller, loaders, reads)
+        return cls(channel, loaders, access, reads)
 
     def for_event(self) -> OperationContext:
         """The context of one event of a subscription: nothing cached from an earlier
         event, the subscription's access policy."""
         return OperationContext(
-            self.channel, _loaders(self.services), self.access, document=self.document
+            self.channel,
+            _loaders(self.services, self.reads),
+            self.access,
+            self.reads,
+            document=self.document,
         )
+
+    @property
+    def analytics(self) -> SourcePair:
+        """The analytics pools, for statistics fields and whole-city reports, whoever asks."""
+        return self.services.analytics
+
+    @property
+    def analytics_loaders(self) -> Loaders:
+        """Loaders over the analytics pools (this operation's own loaders when its reads go
+        there already), made on first use."""
+        if self.reads == self.services.analytics:
+            return self.loaders
+        if self._analytics_loaders is None:
+            self._analytics_loaders = _loaders(self.services, self.services.analytics)
+        return self._analytics_loaders
 
     async def renew_access(self) -> None:
         """Read the caller's scope again (people move between positions)."""
-        self.access = await _access(self.services, self.caller, self.loaders)
+        self.access = await _access(self.services, self.caller, self.loaders, self.reads)
 
     @property
     def services(self) -> Services:
@@ -158,11 +218,13 @@ class OperationContext:
         return self.services.crosswalk
 
 
-def _loaders(services: Services) -> Loaders:
-    return Loaders(services.ekin, services.sppspm, services.crosswalk, services.tracing.tracer)
+def _loaders(services: Services, reads: SourcePair) -> Loaders:
+    return Loaders(reads.ekin, reads.sppspm, services.crosswalk, services.tracing.tracer)
 
 
-async def _access(services: Services, caller: Caller, loaders: Loaders) -> Access:
+async def _access(
+    services: Services, caller: Caller, loaders: Loaders, reads: SourcePair
+) -> Access:
     async def appointments(nip: str) -> list[Official]:
         return await loaders.officials.load((nip, None))
 
@@ -170,7 +232,7 @@ async def _access(services: Services, caller: Caller, loaders: Loaders) -> Acces
         caller,
         services.crosswalk,
         services.settings.current_fiscal_year(),
-        services.ekin.positions_below,
+        reads.ekin.positions_below,
         appointments,
     )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from connectors.ekin.records import Unit
 from connectors.nip import InvalidNip, normalise_nip, pns_digits_are_valid
 from connectors.sppspm.records import OrphanLine, RawNip
-from gateway.context import Services
+from gateway.context import SourcePair
 from gateway.crosswalk import Crosswalk
 
 
@@ -21,16 +21,18 @@ class DataIssue:
     detail: str
 
 
-async def find_data_issues(services: Services, fiscal_year: int) -> list[DataIssue]:
+async def find_data_issues(
+    sources: SourcePair, crosswalk: Crosswalk, fiscal_year: int
+) -> list[DataIssue]:
     """All issues of a fiscal year, in a stable order (kind, source, key)."""
     units, people, spellings, orphans = await asyncio.gather(
-        services.ekin.all_units(),
-        services.ekin.all_nips(),
-        services.sppspm.nip_spellings(fiscal_year),
-        services.sppspm.orphan_allowance_lines(fiscal_year),
+        sources.ekin.all_units(),
+        sources.ekin.all_nips(),
+        sources.sppspm.nip_spellings(fiscal_year),
+        sources.sppspm.orphan_allowance_lines(fiscal_year),
     )
     issues = [
-        *unit_issues(units, services.crosswalk, fiscal_year),
+        *unit_issues(units, crosswalk, fiscal_year),
         *ekin_nip_issues(people),
         *sppspm_nip_issues(spellings, {nip for nip, _ in people}),
         *orphan_line_issues(orphans),

@@ -1,10 +1,16 @@
 """Readiness: may a load balancer send this gateway requests? Probes every source at
-once and answers with what each one said."""
+once and answers with what each one said.
+
+The analytics pools are probed and reported too (`analytics` in the body), but they do
+not decide readiness: a read replica that is down stops analysts, not the frontends, and
+taking the gateway out of rotation would stop both. The probe also lets their breakers
+close again without traffic."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.breaker import BreakerState
@@ -22,27 +28,39 @@ def counts_as_up(health: Health) -> bool:
 class Readiness:
     ready: bool
     sources: list[Health]
+    analytics: list[Health] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
         """The JSON answer of /readyz."""
-        return {
+        body: dict[str, Any] = {
             "status": "ready" if self.ready else "not ready",
-            "sources": {
-                h.name: {
-                    "healthy": h.healthy,
-                    "breaker": h.breaker.value,
-                    "latencyMs": h.latency_ms,
-                    "error": h.last_error,
-                    "checkedAt": h.checked_at.astimezone(WIB).isoformat(),
-                }
-                for h in self.sources
-            },
+            "sources": _detail(self.sources),
         }
+        if self.analytics:
+            body["analytics"] = _detail(self.analytics)
+        return body
 
 
-async def readiness(sources: list[Source], requires_all: bool) -> Readiness:
+def _detail(checks: list[Health]) -> dict[str, Any]:
+    return {
+        h.name: {
+            "healthy": h.healthy,
+            "breaker": h.breaker.value,
+            "latencyMs": h.latency_ms,
+            "error": h.last_error,
+            "checkedAt": h.checked_at.astimezone(WIB).isoformat(),
+        }
+        for h in checks
+    }
+
+
+async def readiness(
+    sources: list[Source], requires_all: bool, analytics: Sequence[Source] = ()
+) -> Readiness:
     """Ready when every source counts as up, or (when `requires_all` is off) when at
-    least one does: then the gateway still serves partial answers."""
-    checks = list(await asyncio.gather(*(source.check() for source in sources)))
-    up = [counts_as_up(h) for h in checks]
-    return Readiness(all(up) if requires_all else any(up), checks)
+    least one does: then the gateway still serves partial answers. The `analytics` pools
+    are probed alongside and reported, whatever they answer."""
+    checks = list(await asyncio.gather(*(s.check() for s in (*sources, *analytics))))
+    main, extra = checks[: len(sources)], checks[len(sources) :]
+    up = [counts_as_up(h) for h in main]
+    return Readiness(all(up) if requires_all else any(up), main, extra)

@@ -54,6 +54,7 @@ from connectors.ekin import columns as ekin
 from connectors.sppspm import columns as sppspm
 from connectors.working_days import FIRST_YEAR, LAST_YEAR
 from gateway import cursors
+from gateway.day_windows import check_filter_window
 from gateway.errors import BadUserInput, shown
 
 MAX_TEXT = 1_000
@@ -116,9 +117,19 @@ def cursor_of(kind: str, decode: Callable[[str, str], object]) -> Check:
     return check
 
 
-EMPLOYEE_CURSOR = cursor_of("employee", cursors.decode_nip)
-ALLOWANCE_CURSOR = cursor_of("allowance", cursors.decode_nip)
-LINE_CURSOR = cursor_of("line", cursors.decode_id)
+@dataclass(frozen=True, slots=True)
+class KeyOf:
+    """The rule that an ID is a key the column can hold: digits, within its range."""
+
+    column: Whole
+
+    def __call__(self, value: Any) -> None:
+        text = str(value)
+        if not (text.isascii() and text.isdigit() and len(text) <= 10):
+            raise BadUserInput(f"{shown(text)} is no {self.column.column}: expected digits")
+        if not self.column.low <= int(text) <= self.column.high:
+            raise BadUserInput(f"{text} is outside {self.column.low} to {self.column.high}")
+
 
 RULES: Mapping[str, Check] = {
     # fiscal years (sppspm's tahun is a smallint; the calendar spans the years served)
@@ -127,6 +138,9 @@ RULES: Mapping[str, Check] = {
     "Query.dataIssues.fiscalYear": fiscal_year,
     "Employee.financeRoles.fiscalYear": fiscal_year,
     "PaymentRequestFilter.fiscalYear": fiscal_year,
+    "PaymentRequestFilter.fiscalYearIn": fiscal_year,
+    "BudgetLineFilter.fiscalYear": fiscal_year,
+    "BudgetLineFilter.fiscalYearIn": fiscal_year,
     "SubmitPaymentRequestInput.fiscalYear": fiscal_year,
     # pages
     "Query.employees.first": cursors.check_first,
@@ -135,16 +149,28 @@ RULES: Mapping[str, Check] = {
     "Department.employees.first": cursors.check_first,
     "Department.paymentRequests.first": cursors.check_first,
     "Budget.lines.first": cursors.check_first,
-    "Query.employees.after": EMPLOYEE_CURSOR,
-    "Department.employees.after": EMPLOYEE_CURSOR,
-    "Query.allowances.after": ALLOWANCE_CURSOR,
-    "Budget.lines.after": LINE_CURSOR,
+    "Query.employees.after": cursors.check_employee_cursor,
+    "Department.employees.after": cursors.check_employee_cursor,
+    "Query.activities.first": cursors.check_first,
+    "Query.activities.after": cursors.check_activity_cursor,
+    # windows of days (each filter in not and anyOf carries its own)
+    "Query.activities.filter": check_filter_window,
+    "ActivityFilter.not": check_filter_window,
+    "ActivityFilter.anyOf": check_filter_window,
+    "Query.allowances.after": cursors.check_allowance_cursor,
+    "Budget.lines.after": cursors.check_line_cursor,
+    "Query.budgetLines.first": cursors.check_first,
+    "Query.budgetLines.after": cursors.check_line_cursor,
     "Query.paymentRequests.after": cursors.check_payment_cursor,
     "Department.paymentRequests.after": cursors.check_payment_cursor,
     # e-kin columns
     "EmployeeFilter.nameContains": fits(ekin.NAME),
     "EmployeeFilter.rank": fits(ekin.RANK),
     "EmployeeFilter.unitId": fits(ekin.UNIT_ID),
+    "EmployeeFilter.unitIdIn": fits(ekin.UNIT_ID),
+    "EmployeeFilter.rankIn": fits(ekin.RANK),
+    "ActivityFilter.unitId": fits(ekin.UNIT_ID),
+    "ActivityFilter.unitIdIn": fits(ekin.UNIT_ID),
     "LogActivityInput.description": fits(ekin.ACTIVITY_DESCRIPTION),
     "LogActivityInput.output": fits(ekin.ACTIVITY_OUTPUT),
     "LogActivityInput.volume": fits(ekin.ACTIVITY_VOLUME),
@@ -156,7 +182,16 @@ RULES: Mapping[str, Check] = {
     "Query.allowances.departmentCode": fits(sppspm.FINANCE_CODE),
     "Query.serviceLevel.departmentCode": fits(sppspm.FINANCE_CODE),
     "EmployeeFilter.departmentCode": fits(sppspm.FINANCE_CODE),
+    "EmployeeFilter.departmentCodeIn": fits(sppspm.FINANCE_CODE),
+    "ActivityFilter.departmentCode": fits(sppspm.FINANCE_CODE),
+    "ActivityFilter.departmentCodeIn": fits(sppspm.FINANCE_CODE),
     "PaymentRequestFilter.departmentCode": fits(sppspm.FINANCE_CODE),
+    "PaymentRequestFilter.departmentCodeIn": fits(sppspm.FINANCE_CODE),
+    "PaymentRequestFilter.accountCodePrefix": fits(sppspm.ACCOUNT_CODE),
+    "PaymentRequestFilter.budgetLineId": KeyOf(sppspm.BUDGET_LINE_ID),
+    "BudgetLineFilter.departmentCode": fits(sppspm.FINANCE_CODE),
+    "BudgetLineFilter.departmentCodeIn": fits(sppspm.FINANCE_CODE),
+    "BudgetLineFilter.accountCodePrefix": fits(sppspm.ACCOUNT_CODE),
     "SubmitPaymentRequestInput.departmentCode": fits(sppspm.FINANCE_CODE),
     "Subscription.paymentRequestEvents.departmentCode": fits(sppspm.FINANCE_CODE),
     "Query.paymentRequest.number": fits(sppspm.REQUEST_NUMBER),

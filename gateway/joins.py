@@ -5,7 +5,8 @@ Resolvers never join the two systems themselves; they call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +20,11 @@ DepartmentKey = tuple[int, str]  # (fiscal year, OPD-level finance code)
 
 @dataclass(frozen=True, slots=True)
 class Reconciliation:
-    """An employee's allowance for a period: expected by e-kin's rule, paid by sppspm."""
+    """An employee's allowance for a period: expected by e-kin's rule, paid by sppspm.
+
+    `known` is False for an NIP that sppspm pays and e-kin does not know: nothing is
+    expected of nobody, and its status is UNKNOWN_EMPLOYEE whatever was paid, so that
+    the reconciliation's sums equal sppspm's."""
 
     nip: str
     period: str
@@ -29,6 +34,7 @@ class Reconciliation:
     paid: Decimal
     in_process: Decimal
     request_ids: tuple[int, ...] = field(default=())
+    known: bool = True
 
     @property
     def difference(self) -> Decimal:
@@ -36,6 +42,8 @@ class Reconciliation:
 
     @property
     def status(self) -> str:
+        if not self.known:
+            return "UNKNOWN_EMPLOYEE"
         if self.paid == 0:
             return "NOT_DUE" if self.expected == 0 else "UNPAID"
         if self.paid == self.expected:
@@ -59,11 +67,109 @@ def reconcile(expected: ExpectedAllowance, payments: AllowancePayments | None) -
     )
 
 
+def unknown_employee(payments: AllowancePayments) -> Reconciliation:
+    """What sppspm pays an NIP that e-kin does not know: nothing is expected."""
+    zero = Decimal(0)
+    return Reconciliation(
+        payments.nip,
+        payments.period,
+        zero,
+        0,
+        zero,
+        payments.paid,
+        payments.in_process,
+        tuple(payments.request_ids),
+        known=False,
+    )
+
+
 def reconcile_all(
-    expected: Mapping[str, ExpectedAllowance], payments: Mapping[str, AllowancePayments]
+    expected: Mapping[str, ExpectedAllowance],
+    payments: Mapping[str, AllowancePayments],
+    unknown: Mapping[str, AllowancePayments] | None = None,
 ) -> list[Reconciliation]:
-    """Every employee with an expectation, by NIP; payments to unknown NIPs are data issues."""
-    return [reconcile(expected[nip], payments.get(nip)) for nip in sorted(expected)]
+    """Every employee with an expectation, and every NIP of `unknown` (paid by sppspm,
+    not known to e-kin; reported in `dataIssues` too), by NIP."""
+    rows = [reconcile(expected[nip], payments.get(nip)) for nip in expected]
+    rows += [unknown_employee(p) for nip, p in (unknown or {}).items() if nip not in expected]
+    return sorted(rows, key=lambda r: r.nip)
+
+
+def payments_per_employee(
+    by_unit: Mapping[tuple[str, str], AllowancePayments],
+    paid_by: Callable[[str], bool] | None = None,
+) -> dict[str, AllowancePayments]:
+    """Payments per (NIP, finance code of the paying request) added up per NIP, over the
+    requests whose code `paid_by` accepts (all when None)."""
+    result: dict[str, AllowancePayments] = {}
+    for (nip, code), part in by_unit.items():
+        if paid_by is not None and not paid_by(code):
+            continue
+        total = result.setdefault(nip, AllowancePayments(nip, part.period))
+        total.paid += part.paid
+        total.in_process += part.in_process
+        total.request_ids.extend(i for i in part.request_ids if i not in total.request_ids)
+    return result
+
+
+def of_department(department_code: str) -> Callable[[str], bool]:
+    """Whether a finance code is the department's own or one of its sub-units'."""
+    return lambda code: department_code_of(code) == department_code
+
+
+class AllowanceOrderBy(enum.Enum):
+    """How a client orders the reconciliation (`AllowanceOrder`); the NIP breaks ties."""
+
+    NIP_ASC = "NIP_ASC"
+    NIP_DESC = "NIP_DESC"
+    EXPECTED_ASC = "EXPECTED_ASC"
+    EXPECTED_DESC = "EXPECTED_DESC"
+    PAID_ASC = "PAID_ASC"
+    PAID_DESC = "PAID_DESC"
+    DIFFERENCE_ASC = "DIFFERENCE_ASC"
+    DIFFERENCE_DESC = "DIFFERENCE_DESC"
+
+
+def sort_value(order: AllowanceOrderBy, row: Reconciliation) -> Decimal | str:
+    """The value of `row` that `order` sorts by."""
+    key = order.name.rsplit("_", 1)[0]
+    if key == "NIP":
+        return row.nip
+    if key == "EXPECTED":
+        return row.expected
+    if key == "PAID":
+        return row.paid
+    return row.difference
+
+
+def _descending(order: AllowanceOrderBy) -> bool:
+    return order.name.endswith("_DESC")
+
+
+def ordered(
+    rows: Iterable[Reconciliation], orders: Sequence[AllowanceOrderBy]
+) -> list[Reconciliation]:
+    """`rows` in these orderings, applied in turn, then by NIP."""
+    result = sorted(rows, key=lambda r: r.nip)
+    for order in reversed(orders):  # stable sorts: the first ordering is applied last
+        result.sort(key=lambda r: sort_value(order, r), reverse=_descending(order))  # noqa: B023
+    return result
+
+
+def comes_after(
+    row: Reconciliation,
+    orders: Sequence[AllowanceOrderBy],
+    values: Sequence[Decimal | str],
+    nip: str,
+) -> bool:
+    """Whether `row` comes after the row whose sort values in `orders` are `values` and
+    whose NIP is `nip`, in these orderings then by NIP."""
+    for order, value in zip(orders, values, strict=True):
+        mine = sort_value(order, row)
+        if mine != value:
+            greater = mine > value  # type: ignore[operator]  # same key, same type
+            return not greater if _descending(order) else greater
+    return row.nip > nip
 
 
 def department_of_unit(
@@ -98,3 +204,15 @@ def units_of_department(crosswalk: Crosswalk, fiscal_year: int, code: str) -> li
             argument="departmentCode",
         )
     return units
+
+
+def units_of_departments(
+    crosswalk: Crosswalk, fiscal_year: int, codes: Iterable[str], argument: str
+) -> tuple[int, ...]:
+    """e-kin units of any of these departments for a year, as a filter's condition: a code
+    that is no department code is an error, a department no unit is mapped to adds none."""
+    units: set[int] = set()
+    for code in codes:
+        require_department_code(code, argument)
+        units.update(crosswalk.units_of(fiscal_year, code))
+    return tuple(sorted(units))

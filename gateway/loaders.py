@@ -10,14 +10,16 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from opentelemetry.trace import NoOpTracer, Tracer
 
-from connectors.domain import PaymentOrderBy, ReviewStatus
+from connectors.domain import BudgetLineOrderBy, PaymentOrderBy, ReviewStatus
 from connectors.ekin.connector import EkinConnector
 from connectors.ekin.records import (
     Activity,
+    EmployeeOrderBy,
     ExpectedAllowance,
     MonthlyScore,
     Person,
     PersonFilter,
+    Placed,
     Position,
     Unit,
     UnitsPerformance,
@@ -27,6 +29,7 @@ from connectors.sppspm.connector import SppspmConnector
 from connectors.sppspm.records import (
     AllowancePayments,
     BudgetLine,
+    BudgetLineFilter,
     FinanceUnit,
     Money,
     Official,
@@ -38,12 +41,21 @@ from connectors.sppspm.records import (
 )
 from gateway.crosswalk import Crosswalk, department_code_of
 from gateway.joins import DepartmentKey
+from gateway.timebound.clock import ClockState
 
 K = TypeVar("K", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
 V = TypeVar("V")
 
 UnitScope = tuple[int, ...]  # e-kin unit ids, sorted
+RequestPageArgs = tuple[PaymentFilter, tuple[PaymentOrderBy, ...], tuple[Any, ...] | None, int]
+"""A page of payment requests: filter, ordering, the sort values it starts after, rows."""
+BudgetLinePageArgs = tuple[
+    BudgetLineFilter, tuple[BudgetLineOrderBy, ...], tuple[Any, ...] | None, int
+]
+"""A page of budget lines: filter, ordering, the sort values it starts after, rows."""
+PeoplePageArgs = tuple[PersonFilter, tuple[EmployeeOrderBy, ...], tuple[Any, ...] | None, int]
+"""A page of employees: filter, normalised ordering, the position it starts after, rows."""
 
 
 def _traced(
@@ -119,9 +131,9 @@ class Loaders:
         )
 
         async def people_pages(
-            scopes: list[UnitScope], args: tuple[PersonFilter, str | None, int]
-        ) -> Mapping[UnitScope, Page[Person]]:
-            return await ekin.people_pages({scope: scope for scope in scopes}, *args)
+            scopes: list[UnitScope], args: PeoplePageArgs
+        ) -> Mapping[UnitScope, Page[Placed[Person]]]:
+            return await ekin.ordered_people_pages({scope: scope for scope in scopes}, *args)
 
         async def people_counts(
             scopes: list[UnitScope], person_filter: PersonFilter
@@ -133,9 +145,9 @@ class Loaders:
         ) -> Mapping[DepartmentKey, UnitsPerformance]:
             return await ekin.units_performance(self.unit_scopes(keys), period)
 
-        self.people_page: DataLoader[
-            tuple[UnitScope, tuple[PersonFilter, str | None, int]], Page[Person]
-        ] = by_key_and_args(people_pages, Page)
+        self.people_page: DataLoader[tuple[UnitScope, PeoplePageArgs], Page[Placed[Person]]] = (
+            by_key_and_args(people_pages, Page)
+        )
         self.people_count: DataLoader[tuple[UnitScope, PersonFilter], int] = by_key_and_args(
             people_counts, int
         )
@@ -183,8 +195,7 @@ class Loaders:
             lambda scopes: sppspm.budget_totals({s: s for s in scopes})
         )
         self.request_pages: DataLoader[
-            tuple[PaymentScope, tuple[PaymentFilter, PaymentOrderBy, Any, int]],
-            Page[PaymentRequest],
+            tuple[PaymentScope, RequestPageArgs], Page[PaymentRequest]
         ] = by_key_and_args(
             lambda scopes, a: sppspm.request_pages({s: s for s in scopes}, *a), Page
         )
@@ -192,13 +203,18 @@ class Loaders:
             lambda scopes, f: sppspm.request_counts({s: s for s in scopes}, f), int
         )
         self.budget_line_pages: DataLoader[
-            tuple[PaymentScope, tuple[int | None, int]], Page[BudgetLine]
+            tuple[PaymentScope, BudgetLinePageArgs], Page[BudgetLine]
         ] = by_key_and_args(
             lambda scopes, a: sppspm.budget_line_pages({s: s for s in scopes}, *a), Page
         )
-        self.budget_line_counts: DataLoader[PaymentScope, int] = by_key(
-            lambda scopes: sppspm.budget_line_counts({s: s for s in scopes}), int
+        self.budget_line_counts: DataLoader[tuple[PaymentScope, BudgetLineFilter], int] = (
+            by_key_and_args(
+                lambda scopes, f: sppspm.budget_line_counts({s: s for s in scopes}, f), int
+            )
         )
+        self.clock_states: dict[int, dict[int, ClockState]] = {}
+        """Service-clock states of every request of a fiscal year (0: of all), by id:
+        worked out once per operation (`gateway.resolvers.service_level`)."""
         self.allowance_payments: DataLoader[tuple[str, str], AllowancePayments | None] = (
             by_key_and_args(lambda nips, period: sppspm.allowance_payments(period, nips))
         )

@@ -3,6 +3,10 @@
 Each app has its own registry (tests run several apps in one process). Counters and
 histograms are moved where things happen; gauges (breakers, pools, subscriptions) are
 read from the live objects when Prometheus scrapes.
+
+The `source` label of the source metrics names the pool (`Source.label`): `ekin` and
+`sppspm` for the main pools, `ekin-analytics` and `sppspm-analytics` for the analytics
+pools, so `sum by (source)` keeps them apart and `source=~"ekin.*"` adds them up.
 """
 
 from __future__ import annotations
@@ -130,10 +134,10 @@ class _LiveState(Collector):
             "smartgate_pool_max_size", "Most connections each pool opens", labels=["source"]
         )
         for source in self._sources:
-            breaker.add_metric([source.name], BREAKER_VALUE[source.breaker.state])
-            in_use.add_metric([source.name], source.connections_in_use)
-            waiting.add_metric([source.name], source.connections_waiting)
-            size.add_metric([source.name], source.settings.max_size)
+            breaker.add_metric([source.label], BREAKER_VALUE[source.breaker.state])
+            in_use.add_metric([source.label], source.connections_in_use)
+            waiting.add_metric([source.label], source.connections_waiting)
+            size.add_metric([source.label], source.settings.max_size)
         subscriptions = GaugeMetricFamily(
             "smartgate_subscriptions_active",
             "Open subscriptions, by the source whose changes they follow",

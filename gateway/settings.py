@@ -21,24 +21,43 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RoleLimits:
-    """What one request of a role may cost: query cost, time, and requests per minute."""
+    """What one request of a role may cost: query cost, time, requests per minute, and
+    aliases (None: `SMARTGATE_MAX_ALIASES`, the limit of roles without one of their own)."""
 
     cost: int
     time_budget_ms: int
     requests_per_minute: int
+    max_aliases: int | None = None
 
 
 ANONYMOUS_ROLE = "ANONYMOUS"
 ROLE_NAMES = (ANONYMOUS_ROLE, "STAFF", "DEPT_SYSTEM", "FINANCE", "ANALYST", "ADMIN")
 
-# Analysts run wide reports; people and systems ask narrower questions more often.
+DEFAULT_MAX_ALIASES = 30
+
+# People and systems ask narrow questions, often. Analysts compare: one query holds a year
+# month by month, several measures each, so ANALYST's limits are sized for 12 months x 5
+# measures in one query:
+# - aliases 200: 12 x 5 aliased root fields, each with an alias or two inside (a sum of
+#   amounts and one of net amounts), is 120 to 180;
+# - cost 250,000: a statistics field costs its `first` (1,000 groups by default) plus the
+#   records its keys name (1,000 a key), so 12 x 5 fields grouped by one named key cost
+#   120,000, by two 180,000; twelve pages of 500 reconciled allowances with their
+#   employees and requests cost 42,000;
+# - time budget 60 s: those 60 statements queue for the analytics pool (3 connections a
+#   source), at a second or two each on city data;
+# - 600 requests a minute: the analytics pool, not the rate, is what keeps analysts off
+#   the frontends' connections; the rate only stops a runaway loop (paging a year of
+#   allowances by 500 is 300 requests).
 DEFAULT_ROLE_LIMITS: Mapping[str, RoleLimits] = MappingProxyType(
     {
         ANONYMOUS_ROLE: RoleLimits(cost=50, time_budget_ms=2_000, requests_per_minute=30),
         "STAFF": RoleLimits(cost=5_000, time_budget_ms=5_000, requests_per_minute=120),
         "DEPT_SYSTEM": RoleLimits(cost=20_000, time_budget_ms=10_000, requests_per_minute=600),
         "FINANCE": RoleLimits(cost=20_000, time_budget_ms=10_000, requests_per_minute=300),
-        "ANALYST": RoleLimits(cost=100_000, time_budget_ms=30_000, requests_per_minute=120),
+        "ANALYST": RoleLimits(
+            cost=250_000, time_budget_ms=60_000, requests_per_minute=600, max_aliases=200
+        ),
         "ADMIN": RoleLimits(cost=100_000, time_budget_ms=30_000, requests_per_minute=600),
     }
 )
@@ -57,7 +76,7 @@ class AccessSettings:
     trusted_documents: Path | None = None
     cors_origins: tuple[str, ...] = ()
     max_depth: int = 12
-    max_aliases: int = 30
+    max_aliases: int = DEFAULT_MAX_ALIASES
     max_selections: int = DEFAULT_MAX_SELECTIONS
     max_overlaps: int = DEFAULT_MAX_OVERLAPS
     max_tokens: int = 5_000
@@ -80,7 +99,7 @@ class AccessSettings:
                 o.strip() for o in env.get("SMARTGATE_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             max_depth=_integer(env, "SMARTGATE_MAX_DEPTH", 12, 1, 100),
-            max_aliases=_integer(env, "SMARTGATE_MAX_ALIASES", 30, 0, 10_000),
+            max_aliases=_integer(env, "SMARTGATE_MAX_ALIASES", DEFAULT_MAX_ALIASES, 0, 10_000),
             max_selections=_integer(
                 env, "SMARTGATE_MAX_SELECTIONS", DEFAULT_MAX_SELECTIONS, 1, 1_000_000
             ),
@@ -92,7 +111,8 @@ class AccessSettings:
         )
 
     def limits_of(self, roles: frozenset[str]) -> RoleLimits:
-        """The most generous limits among the caller's roles (ANONYMOUS when none)."""
+        """The most generous limits among the caller's roles (ANONYMOUS when none), with
+        the alias limit resolved (`max_aliases` for roles without one of their own)."""
         held = [self.role_limits[r] for r in roles if r in self.role_limits] or [
             self.role_limits[ANONYMOUS_ROLE]
         ]
@@ -100,6 +120,9 @@ class AccessSettings:
             cost=max(r.cost for r in held),
             time_budget_ms=max(r.time_budget_ms for r in held),
             requests_per_minute=max(r.requests_per_minute for r in held),
+            max_aliases=max(
+                self.max_aliases if r.max_aliases is None else r.max_aliases for r in held
+            ),
         )
 
 
@@ -124,6 +147,11 @@ class Settings:
     calendar_refresh_s: int = 3600
     otlp_endpoint: str | None = None
     shutdown_grace_s: int = 20
+    ekin_analytics_dsn: str | None = None  # None: the analytics pool opens on ekin_dsn
+    sppspm_analytics_dsn: str | None = None
+    analytics_pool_max_size: int = 3
+    analytics_statement_timeout_ms: int = 30_000
+    analytics_queue_timeout_ms: int = 30_000
     access: AccessSettings = AccessSettings()
 
     def current_fiscal_year(self) -> int:
@@ -163,6 +191,15 @@ class Settings:
             calendar_refresh_s=_integer(env, "SMARTGATE_CALENDAR_REFRESH_S", 3600, 1, 86_400),
             otlp_endpoint=env.get("SMARTGATE_OTLP_ENDPOINT", "").strip() or None,
             shutdown_grace_s=_integer(env, "SMARTGATE_SHUTDOWN_GRACE_S", 20, 0, 3600),
+            ekin_analytics_dsn=env.get("SMARTGATE_EKIN_ANALYTICS_DSN", "").strip() or None,
+            sppspm_analytics_dsn=env.get("SMARTGATE_SPPSPM_ANALYTICS_DSN", "").strip() or None,
+            analytics_pool_max_size=_integer(env, "SMARTGATE_ANALYTICS_POOL_MAX_SIZE", 3, 1, 1000),
+            analytics_statement_timeout_ms=_integer(
+                env, "SMARTGATE_ANALYTICS_STATEMENT_TIMEOUT_MS", 30_000, 1, 3_600_000
+            ),
+            analytics_queue_timeout_ms=_integer(
+                env, "SMARTGATE_ANALYTICS_QUEUE_TIMEOUT_MS", 30_000, 1, 600_000
+            ),
             access=AccessSettings.from_env(env),
         )
 
@@ -246,6 +283,7 @@ def _json_file(env: Mapping[str, str], name: str) -> Mapping[str, Any] | None:
 
 def _role_limits(env: Mapping[str, str], role: str) -> RoleLimits:
     default = DEFAULT_ROLE_LIMITS[role]
+    aliases = _optional_integer(env, f"SMARTGATE_{role}_MAX_ALIASES", 0, 10_000)
     return RoleLimits(
         cost=_integer(env, f"SMARTGATE_{role}_COST_LIMIT", default.cost, 1, 10**12),
         time_budget_ms=_integer(
@@ -254,4 +292,5 @@ def _role_limits(env: Mapping[str, str], role: str) -> RoleLimits:
         requests_per_minute=_integer(
             env, f"SMARTGATE_{role}_RATE_PER_MINUTE", default.requests_per_minute, 1, 1_000_000
         ),
+        max_aliases=default.max_aliases if aliases is None else aliases,
     )

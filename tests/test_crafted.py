@@ -330,7 +330,7 @@ async def test_reversed_activity_range_is_refused(gw: Gateway) -> None:
 async def test_cursors_walk_payment_requests_without_gaps_or_repeats(
     gw: Gateway, order: str
 ) -> None:
-    query = """query($after: String, $order: PaymentRequestOrder!) {
+    query = """query($after: String, $order: [PaymentRequestOrder!]) {
       paymentRequests(first: 2, after: $after, orderBy: $order) {
         totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
     seen: list[str] = []

@@ -20,8 +20,8 @@ import itertools
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
@@ -29,16 +29,42 @@ from typing import Any
 import asyncpg
 import pytest
 
-from connectors.domain import WIB
+from connectors.domain import (
+    WIB,
+    ActivityKind,
+    BudgetLineOrderBy,
+    EmploymentType,
+    LsKind,
+    PaymentOrderBy,
+    PaymentStatus,
+    PaymentType,
+    ReviewStatus,
+)
 from connectors.ekin import changes as ekin_changes
 from connectors.ekin import connector as ekin_connector
 from connectors.ekin import queries as ekin_queries
 from connectors.ekin import writes as ekin_writes
 from connectors.ekin.connector import next_period_start, period_start, wib_midnight
+from connectors.ekin.records import (
+    ActivityFilter,
+    ActivityOrderBy,
+    EmployeeOrderBy,
+    PersonFilter,
+    VisibleRows,
+)
+from connectors.keyset import after as keyset_after
 from connectors.sppspm import changes as sppspm_changes
 from connectors.sppspm import connector as sppspm_connector
 from connectors.sppspm import queries as sppspm_queries
 from connectors.sppspm import writes as sppspm_writes
+from connectors.sppspm.filters import (
+    budget_line_condition,
+    budget_line_sort_keys,
+    payment_condition,
+    payment_sort_keys,
+)
+from connectors.sppspm.records import BudgetLineFilter, PaymentFilter
+from connectors.sql import Params, all_of
 from tests.conftest import Databases
 
 EKIN_MODULES = (ekin_queries, ekin_writes, ekin_changes, ekin_connector)
@@ -129,17 +155,121 @@ def sppspm(
     return Statement("sppspm", name, getattr(module, name), args, frozenset(whole))
 
 
-def _people_filter(k: Keys) -> tuple[object, ...]:
-    """PersonFilter parameters: active staff visible through a unit, a position or a NIP."""
-    return (None, None, None, True, k.unit_ids, k.position_ids, k.nips[:1])
+def _ekin_keys(k: Keys | None) -> tuple[list[str], list[int], list[int], tuple[datetime, ...]]:
+    """NIPs, units, positions and a month: the seed's (`k`), or stand-ins of the same shape
+    that build the same statement text."""
+    if k is None:
+        month = (datetime(2026, 10, 1, tzinfo=WIB), datetime(2026, 11, 1, tzinfo=WIB))
+        return ["0" * 18] * 3, [1, 2], [1, 2], month
+    return k.nips, k.unit_ids, k.position_ids, k.month
 
 
-def _payment_filter(k: Keys) -> tuple[object, ...]:
-    return (k.fiscal_year, None, None, None, None, None, None, None)
+def _people(k: Keys | None, order: tuple[EmployeeOrderBy, ...], grouped: bool) -> eq.Built:
+    """A page of employees as a client composes it: a row rule, lists of values, `not` and
+    `anyOf`, an ordering, after a position."""
+    nips, units, positions, _ = _ekin_keys(k)
+    f = PersonFilter(
+        active=True,
+        visible=VisibleRows(tuple(units), tuple(positions), tuple(nips[:1])),
+        rank_in=("III/a", "IV/b"),
+        none_of=PersonFilter(name_contains="budi", employment_type=EmploymentType.PPPK),
+        any_of=(PersonFilter(unit_ids=tuple(units)), PersonFilter(rank="IX")),
+    )
+    position = {"NIP": (nips[0],), "RANK": (30, "Budi", nips[0]), "NAME": ("Budi", nips[0])}
+    after = position[order[0].value.rsplit("_", 1)[0]]
+    if grouped:
+        return eq.grouped_people_page([0], units[:1], f, order, after, 21)
+    return eq.people_page(f, order, after, 21)
+
+
+def _people_count(k: Keys | None, grouped: bool) -> eq.Built:
+    nips, units, positions, _ = _ekin_keys(k)
+    f = PersonFilter(visible=VisibleRows((), tuple(positions), tuple(nips[:1])), active=True)
+    return eq.grouped_people_count([0], units[:1], f) if grouped else eq.people_count(f)
+
+
+def _activities(k: Keys | None, owner: str, count: bool) -> eq.Built:
+    """A page (or the count) of activities in a month: of the city, of some NIPs, or of
+    some units as a STAFF caller sees them, with lists of values, `not` and `anyOf`."""
+    nips, units, positions, month = _ekin_keys(k)
+    window = ActivityFilter(starts_from=month[0], starts_before=month[1])
+    f = {
+        "city": window,
+        "nips": replace(
+            window,
+            nips=tuple(nips),
+            statuses=(ReviewStatus.PENDING, ReviewStatus.APPROVED),
+            none_of=ActivityFilter(kinds=(ActivityKind.LEAVE,)),
+        ),
+        "units": replace(
+            window,
+            unit_ids=tuple(units),
+            visible=VisibleRows((), tuple(positions), tuple(nips[:1])),
+            any_of=(ActivityFilter(kinds=(ActivityKind.WORK,)), ActivityFilter(nips=(nips[0],))),
+        ),
+    }[owner]
+    kinds = {kind.value: code for kind, code in ekin_connector.KINERJA_KIND.items()}
+    if count:
+        return eq.activity_count(f, kinds)
+    order = (ActivityOrderBy.MINUTES_DESC, ActivityOrderBy.STARTS_AT_ASC)
+    return eq.activity_page(f, kinds, order, (60, month[0], 5), 21)
+
+
+def built(name: str, build: Callable[[Keys | None], eq.Built], *whole: str) -> Statement:
+    """An e-kin statement built from parts, planned with the seed's values."""
+    return Statement("ekin", name, build(None).sql, lambda k: build(k).args, frozenset(whole))
 
 
 def _scope(k: Keys) -> tuple[object, ...]:
     return ([0], k.prefixes, [k.fiscal_year])
+
+
+def _composed_sql(
+    kind: str, page: bool, by_department: bool, k: Keys | None
+) -> tuple[str, list[object]]:
+    """A statement of a list with a filter and an ordering as a client composes them (every
+    kind of condition, `not` and `anyOf`, several sort keys), and its condition's values."""
+    year = k.fiscal_year if k else 2026
+    params = Params(start=sq.PAGE_PARAMETERS_FROM if page else sq.COUNT_PARAMETERS_FROM)
+    if kind == "requests":
+        payment = PaymentFilter(
+            fiscal_years=(year,),
+            types=(PaymentType.LS, PaymentType.GU),
+            account_code_prefix="5.1",
+            requested_from=date(year, 1, 1),
+            none_of=PaymentFilter(treasurer_nip="198609262015051001", budget_line_id=1),
+            any_of=(
+                PaymentFilter(statuses=(PaymentStatus.DISBURSED,), disbursed_to=date(year, 6, 1)),
+                PaymentFilter(ls_kinds=(LsKind.ALLOWANCE,), min_amount=Decimal(1)),
+            ),
+        )
+        sort = payment_sort_keys([PaymentOrderBy.DISBURSED_AT_DESC, PaymentOrderBy.NUMBER_ASC])
+        condition = payment_condition(payment, params)
+        after = [datetime(year, 3, 1, 9), "000001/SPP-LS", 5]
+    else:
+        line = BudgetLineFilter(
+            fiscal_years=(year,),
+            account_code_prefix="5.1",
+            none_of=BudgetLineFilter(department_codes=("1.02.0.00.0.00.01.0000",)),
+        )
+        sort = budget_line_sort_keys([BudgetLineOrderBy.ABSORPTION_DESC])
+        condition = budget_line_condition(line, params)
+        after = [Decimal("0.5"), 5]
+    if not page:
+        build = sq.requests_count if kind == "requests" else sq.budget_lines_count
+        return build(condition, by_department), params.values
+    condition = all_of([condition, keyset_after(sort, after, params)])
+    paged = sq.requests_page if kind == "requests" else sq.budget_lines_page
+    return paged(sort, condition, by_department), params.values
+
+
+def composed(kind: str, page: bool, by_department: bool, whole: frozenset[str]) -> Statement:
+    def args(k: Keys) -> tuple[object, ...]:
+        scope = _scope(k) if by_department else ([0], [None], [None])
+        return (*scope, *([21] if page else []), *_composed_sql(kind, page, by_department, k)[1])
+
+    name = f"{kind} {'page' if page else 'count'}, by_department={by_department}"
+    return Statement("sppspm", name, _composed_sql(kind, page, by_department, None)[0], args, whole)
 
 
 eq, ew, ec = ekin_queries, ekin_writes, ekin_changes
@@ -161,19 +291,36 @@ STATEMENTS = [
     # has an index, so one of the two is read whole.
     ekin(eq, "SUBORDINATES", lambda k: (k.position_ids,), "jabatan", "pegawai"),
     # Staff of units: pegawai.id_skpd has no index.
-    ekin(
-        eq,
-        "PEOPLE_PAGE",
-        lambda k: ([0], k.unit_ids[:1], *_people_filter(k), k.nips[0], 21),
-        "pegawai",
+    # Staff of units, and of the city by what no index serves (name, rank, the row rule):
+    # pegawai.id_skpd, nama and golongan have no index. By NIP the city's page starts at
+    # the cursor through the primary key.
+    *(
+        built(
+            f"people_page[{order[0].value}, grouped={grouped}]",
+            lambda k, order=order, grouped=grouped: _people(k, order, grouped),
+            "pegawai",
+        )
+        for order in (
+            (EmployeeOrderBy.NIP_ASC,),
+            (EmployeeOrderBy.RANK_DESC, EmployeeOrderBy.NAME_ASC),
+            (EmployeeOrderBy.NAME_DESC,),
+        )
+        for grouped in (False, True)
     ),
-    ekin(eq, "PEOPLE_COUNT", lambda k: ([0], k.unit_ids[:1], *_people_filter(k)), "pegawai"),
-    # The whole city by NIP. Its custom plan starts at the cursor; in a generic plan
-    # `$8 is null or nip > $8` is no index condition and pegawai is read from the first
-    # NIP (12,300 rows at city scale, a few ms; dearer than the custom plan, so PostgreSQL
-    # keeps that).
-    ekin(eq, "ALL_PEOPLE_PAGE", lambda k: (*_people_filter(k), k.nips[0], 21), "pegawai"),
-    ekin(eq, "ALL_PEOPLE_COUNT", lambda k: _people_filter(k), "pegawai"),  # the whole city
+    *(
+        built(f"people_count[grouped={g}]", lambda k, g=g: _people_count(k, g), "pegawai")
+        for g in (False, True)
+    ),
+    # Activities of a month. Of the city: no index leads with kinerja.tgl_mulai (the window
+    # is all there is to go by). Of some NIPs: through kinerja (nip, tgl_mulai). Of units
+    # or as STAFF see them: the owners are found in pegawai (no index on id_skpd or
+    # id_jabatan), then each one's month through kinerja (nip, tgl_mulai).
+    built("activity_page[city]", lambda k: _activities(k, "city", False), "kinerja"),
+    built("activity_count[city]", lambda k: _activities(k, "city", True), "kinerja"),
+    built("activity_page[nips]", lambda k: _activities(k, "nips", False)),
+    built("activity_count[nips]", lambda k: _activities(k, "nips", True)),
+    built("activity_page[units]", lambda k: _activities(k, "units", False), "pegawai"),
+    built("activity_count[units]", lambda k: _activities(k, "units", True), "pegawai"),
     ekin(eq, "POSITIONS_BELOW", lambda k: (k.nips[0],), "jabatan"),  # by jabatan.id_atasan
     ekin(eq, "ACTIVITIES", lambda k: (k.nips, *k.month, False, None)),
     ekin(eq, "ACTIVITIES_BY_ID", lambda k: (k.activity_ids,)),
@@ -228,26 +375,12 @@ STATEMENTS = [
     sppspm(sq, "OFFICIALS_OF_YEAR", lambda k: (k.fiscal_year,), "pejabat"),
     sppspm(sq, "REQUESTS_BY_ID", lambda k: (k.request_ids,)),
     sppspm(sq, "REQUESTS_BY_NUMBER", lambda k: (k.request_numbers,)),
-    # Requests of a department: spp has no index on (tahun, kode_skpd).
+    # Requests of departments or of the city, filtered and ordered as a client composes:
+    # spp has no index on (tahun, kode_skpd), nor on what filters compare.
     *(
-        Statement(
-            "sppspm",
-            f"REQUESTS_PAGE[{order.name}, by_department={by_department}]",
-            sql,
-            lambda k: (*_scope(k), *_payment_filter(k), None, None, 21),
-            frozenset({"spp"}),
-        )
-        for (order, by_department), sql in sppspm_queries.REQUESTS_PAGE.items()
-    ),
-    *(
-        Statement(
-            "sppspm",
-            f"REQUESTS_COUNT[by_department={by_department}]",
-            sql,
-            lambda k: (*_scope(k), *_payment_filter(k)),
-            frozenset({"spp"}),
-        )
-        for by_department, sql in sppspm_queries.REQUESTS_COUNT.items()
+        composed("requests", page, by_department, frozenset({"spp"}))
+        for page in (True, False)
+        for by_department in (True, False)
     ),
     # riwayat_status has no index on (dokumen, id_dokumen).
     sppspm(sq, "HISTORY", lambda k: (k.request_ids,), "riwayat_status"),
@@ -256,8 +389,11 @@ STATEMENTS = [
     # A department's lines and their use: anggaran and spp have no index on the code or
     # the year.
     sppspm(sq, "BUDGET_TOTALS", _scope, "anggaran", "spp"),
-    sppspm(sq, "BUDGET_LINES_PAGE", lambda k: (*_scope(k), None, 21), "anggaran", "spp"),
-    sppspm(sq, "BUDGET_LINES_COUNT", _scope, "anggaran"),
+    *(
+        composed("budget lines", page, by_department, frozenset({"anggaran", "spp"}))
+        for page in (True, False)
+        for by_department in (True, False)
+    ),
     # tpp_rincian has no index on periode or nip.
     sppspm(sq, "ALLOWANCE_LINES", lambda k: (k.period, k.official_nips), "tpp_rincian"),
     # Data-quality reports read every row of a year (no table is indexed by year).

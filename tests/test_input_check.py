@@ -25,7 +25,7 @@ def forged(raw: str) -> str:
 
 EMPLOYEES_AFTER = "query($c: String) { employees(first: 1, after: $c) { totalCount } }"
 REQUESTS_AFTER = (
-    "query($c: String, $o: PaymentRequestOrder!) {"
+    "query($c: String, $o: [PaymentRequestOrder!]) {"
     " paymentRequests(first: 1, after: $c, orderBy: $o) { totalCount } }"
 )
 LINES_AFTER = (

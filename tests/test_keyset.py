@@ -93,5 +93,7 @@ async def test_a_negation_keeps_the_rows_its_condition_says_nothing_about(
 def test_empty_compositions_match_everything_or_nothing() -> None:
     assert all_of([]) == TRUE and any_of([]) == FALSE
     assert negated(TRUE) == FALSE and negated(FALSE) == TRUE
-    assert any_of(["a", TRUE]) == TRUE and all_of(["a", FALSE]) == FALSE
+    # a part with parameters is never left out: its placeholders keep their place
+    assert any_of(["a", TRUE]) == "(a) or (true)" and all_of(["a", FALSE]) == "(a) and (false)"
+    assert all_of(["a", TRUE]) == "(a)" and any_of(["a", FALSE]) == "(a)"
     assert all_of(["a = 1", "b = 2"]) == "(a = 1) and (b = 2)"

@@ -541,3 +541,72 @@ async def test_the_extension_refuses_overlapping_duplicates_before_validation(
     assert result.errors is not None and len(result.errors) == 1
     assert result.errors[0].extensions is not None
     assert result.errors[0].extensions["limit"] == "overlaps"
+
+
+# Limits per role: analysts compare months side by side.
+
+
+def test_alias_limits_are_per_role_with_the_global_limit_for_roles_without_one() -> None:
+    defaults = AccessSettings()
+    assert defaults.limits_of(frozenset({"ANALYST"})).max_aliases == 200
+    assert defaults.limits_of(frozenset({"ADMIN"})).max_aliases == 30
+    assert defaults.limits_of(frozenset()).max_aliases == 30  # anonymous
+
+    settings = AccessSettings.from_env(
+        {
+            "SMARTGATE_MAX_ALIASES": "10",
+            "SMARTGATE_STAFF_MAX_ALIASES": "15",
+            "SMARTGATE_ANALYST_MAX_ALIASES": "60",
+        }
+    )
+    aliases_of = {
+        role: settings.limits_of(frozenset({role})).max_aliases
+        for role in ("STAFF", "DEPT_SYSTEM", "ANALYST", "ADMIN")
+    }
+    assert aliases_of == {"STAFF": 15, "DEPT_SYSTEM": 10, "ANALYST": 60, "ADMIN": 10}
+    assert settings.limits_of(frozenset({"STAFF", "ANALYST"})).max_aliases == 60
+    # without a setting of its own, ANALYST keeps its default whatever the global limit
+    global_only = AccessSettings.from_env({"SMARTGATE_MAX_ALIASES": "10"})
+    assert global_only.limits_of(frozenset({"ANALYST"})).max_aliases == 200
+
+
+def test_analyst_limits_are_sized_for_their_work() -> None:
+    analyst = AccessSettings().limits_of(frozenset({"ANALYST"}))
+    assert (analyst.cost, analyst.time_budget_ms, analyst.requests_per_minute) == (
+        250_000,
+        60_000,
+        600,
+    )
+    with pytest.raises(ValueError, match="SMARTGATE_ANALYST_MAX_ALIASES=-1 is out of range"):
+        AccessSettings.from_env({"SMARTGATE_ANALYST_MAX_ALIASES": "-1"})
+
+
+def month_by_month() -> str:
+    """A year of the reconciliation side by side: three aliased questions a month."""
+    months = []
+    for month in range(1, 13):
+        period = f"2026-{month:02d}"
+        months.append(
+            f'm{month}: allowances(period: "{period}", first: 500) {{ totalCount edges {{ node'
+            " { expected paid difference employee { name department { name } } } } }"
+            f' u{month}: allowances(period: "{period}", status: UNDERPAID) {{ totalCount }}'
+            f' o{month}: allowances(period: "{period}", status: OVERPAID) {{ totalCount }}'
+        )
+    return "query MonthByMonth { " + " ".join(months) + " }"
+
+
+def test_a_month_by_month_comparison_fits_analyst_limits_but_not_the_old_ones(
+    schema: GraphQLSchema,
+) -> None:
+    document = graphql.parse(month_by_month())
+    shape = measure(schema, document, None, None)
+    assert shape.aliases == 36
+    settings = AccessSettings()
+    analyst = settings.limits_of(frozenset({"ANALYST"}))
+    assert analyst.max_aliases is not None
+    limits = QueryLimits(settings.max_depth, analyst.max_aliases, analyst.cost)
+    assert check(shape, limits, "ANALYST", measure_document(document)) is None
+    before = QueryLimits(settings.max_depth, max_aliases=30, max_cost=100_000)
+    refused = check(shape, before, "ANALYST")
+    assert refused is not None and refused.extensions is not None
+    assert refused.extensions["limit"] == "aliases"

@@ -58,7 +58,7 @@ MISSPELT = {
         "GRAPHQL_VALIDATION_FAILED",
     ),
     "enum value of a variable": (
-        "query($o: PaymentRequestOrder) { paymentRequests(orderBy: $o) { totalCount } }",
+        "query($o: [PaymentRequestOrder!]) { paymentRequests(orderBy: $o) { totalCount } }",
         {"o": "AMOUNT_DSC"},
         "BAD_USER_INPUT",
     ),

@@ -305,3 +305,17 @@ async def test_a_blocked_source_answers_within_the_time_budget(small_db: Databas
     finally:
         await blocker.close()
         await close_gateway(gw)
+
+
+# -- aliases per role ---------------------------------------------------------------------
+
+
+async def test_alias_limits_differ_by_role(gateway: Gateway) -> None:
+    query = "{ " + " ".join(f"m{i}: __typename" for i in range(40)) + " }"
+    before = gateway.statements()
+    admin = await gateway.query(query)
+    assert admin["errors"][0]["extensions"]["limit"] == "aliases"
+    assert admin["errors"][0]["message"] == "40 aliases exceed the limit of 30 by 10"
+    analyst = await gateway.as_caller(token("ANALYST")).query(query)
+    assert "errors" not in analyst and len(analyst["data"]) == 40
+    assert gateway.statements() == before

@@ -66,6 +66,7 @@ from connectors.domain import WIB
 from connectors.nip import dotted, spaced
 from gateway.app import create_app
 from gateway.crosswalk import Crosswalk
+from gateway.input_check import MAX_FILTER_NESTING
 from gateway.schema import build_schema
 from gateway.settings import DEFAULT_ROLE_LIMITS, Settings
 from tests.conftest import (
@@ -231,6 +232,10 @@ def forged(value: Any) -> str:
 
 CURSOR_TAGS = ["employee", "allowance", "line", "payment:REQUESTED_AT_DESC"]
 CURSOR_TAGS += ["payment:REQUESTED_AT_ASC", "payment:AMOUNT_DESC", "payment:AMOUNT_ASC"]
+CURSOR_TAGS += ["payment:NUMBER_ASC", "payment:DISBURSED_AT_DESC,AMOUNT_ASC"]
+CURSOR_TAGS += ["line:CEILING_DESC", "line:ABSORPTION_ASC,REMAINING_DESC"]
+CURSOR_TAGS += ["employee:NAME_ASC", "employee:RANK_DESC,NIP_ASC", "activity:STARTS_AT_ASC"]
+CURSOR_TAGS += ["activity:MINUTES_DESC,STARTS_AT_ASC"]
 
 FORGED_CURSORS = [
     forged(["employee", 5]),
@@ -381,6 +386,9 @@ class Values:
         self.seeded = seeded
         self.hostility = hostility
         self.focused = focused
+        self.building: list[str] = []  # the input types whose values are being built
+        self.built: dict[tuple[str, int], tuple[SearchStrategy[Any], SearchStrategy[Any]]] = {}
+        """(valid, hostile) values of an input type at a depth of itself (filters nest)."""
 
     def of(self, type_: GraphQLInputType, name: str) -> SearchStrategy[Any]:
         """Values for an argument or input field `name` of this type: valid ones, null
@@ -410,13 +418,24 @@ class Values:
             valid: SearchStrategy[Any] = st.lists(item, max_size=3)
             hostile: SearchStrategy[Any] = st.one_of(item, st.lists(item, min_size=30))
         elif isinstance(inner, GraphQLInputObjectType):
+            depth = self.building.count(inner.name)
+            if depth > MAX_FILTER_NESTING + 1:
+                # filters in `not` and `anyOf`: down to one level deeper than the edge lets
+                # through, so that refusal is tried too
+                return st.none(), st.none()
+            if (inner.name, depth) in self.built:
+                return self.built[inner.name, depth]
             fields = inner.fields
-            required = {
-                n: self.of(f.type, n)
-                for n, f in fields.items()
-                if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
-            }
-            optional = {n: self.of(f.type, n) for n, f in fields.items() if n not in required}
+            self.building.append(inner.name)
+            try:
+                required = {
+                    n: self.of(f.type, n)
+                    for n, f in fields.items()
+                    if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
+                }
+                optional = {n: self.of(f.type, n) for n, f in fields.items() if n not in required}
+            finally:
+                self.building.pop()
             valid = st.fixed_dictionaries(required, optional=optional)
             templates = self.seeded.inputs.get(inner.name)
             if templates and self.focused:
@@ -429,6 +448,7 @@ class Values:
                 st.fixed_dictionaries({n: JUNK for n in fields}),
                 st.just([]),
             )
+            self.built[inner.name, depth] = valid, st.one_of(hostile, JUNK)
         else:
             assert isinstance(inner, GraphQLScalarType | GraphQLEnumType)
             valid, hostile = self.named(inner, name)
@@ -478,6 +498,7 @@ class Values:
                 "fiscalYear": st.sampled_from([YEAR, YEAR - 1]),
                 "first": st.sampled_from([0, 1, 2, 5]),
                 "unitId": st.sampled_from(s.units),
+                "unitIdIn": st.sampled_from(s.units),
             }.get(name, st.integers(0, 5))
             return valid_ints, st.one_of(
                 st.sampled_from(INTS), st.integers(), st.sampled_from(FLOATS), st.just("5")
@@ -523,9 +544,12 @@ class Values:
             "number": s.requests,
             "activityId": s.activities,
             "budgetLineId": s.lines,
+            "departmentCodeIn": s.departments,
+            "accountCodePrefix": ["5.1.02", "5.1", "5.2.02.01", "5"],
             "after": s.cursors,
             "nameContains": ["Budi", "a", "Siti", "S.Kom"],
             "rank": ["III/a", "IV/b", "II/c"],
+            "rankIn": ["III/a", "IV/b", "II/c", "IX"],
         }
         if name in pools:
             return st.sampled_from(pools[name]), hostile
@@ -763,6 +787,12 @@ query($d: String!) {
   allowances(period: "2026-03", first: 2) { pageInfo { endCursor } }
   byTime: paymentRequests(first: 2) { pageInfo { endCursor } }
   byAmount: paymentRequests(first: 2, orderBy: AMOUNT_ASC) { pageInfo { endCursor } }
+  bySp2d: paymentRequests(first: 2, orderBy: [DISBURSED_AT_DESC, NUMBER_ASC]) {
+    pageInfo { endCursor } }
+  lines: budgetLines(first: 2, orderBy: [ABSORPTION_DESC]) { pageInfo { endCursor } }
+  byRank: employees(first: 2, orderBy: [RANK_DESC, NAME_ASC]) { pageInfo { endCursor } }
+  activities(first: 2, filter: {from: "2026-10-01", to: "2026-10-31"}, orderBy: [MINUTES_DESC]) {
+    pageInfo { endCursor } }
   department(code: $d) { budget { lines(first: 2) { pageInfo { endCursor } } } }
 }
 """
@@ -835,7 +865,8 @@ async def seeded_values(props_db: Databases, legacy: Legacy, production: Gateway
         cursors=list(_found(data)),
         inputs=valid_inputs(
             department, [r["nip"] for r in staff], [r["id"] for r in pending], requests, lines
-        ),
+        )
+        | filter_inputs(department, [r["nip"] for r in staff]),
     )
 
 
@@ -916,6 +947,31 @@ def valid_inputs(
         + [
             {"number": r["nomor_spp"], "approve": False, "reason": "SPM salah"} for r in ordered[:5]
         ],
+    }
+
+
+def filter_inputs(department: str, staff: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Filters whose required fields are hard to hit at random: windows of days of the
+    seeded activities, in the order and at most the 366 days the edge asks for."""
+    return {
+        "ActivityFilter": [
+            {"from": "2026-10-01", "to": "2026-10-31"},
+            {
+                "from": "2025-11-01",
+                "to": "2026-10-31",
+                "departmentCode": department,
+                "statusIn": ["PENDING", "REJECTED"],
+                "not": {"from": "2026-10-01", "to": "2026-10-07", "kindIn": ["LEAVE"]},
+            },
+            {
+                "from": "2026-10-01",
+                "to": "2026-10-31",
+                "anyOf": [
+                    {"from": "2026-10-02", "to": "2026-10-02", "nip": staff[0]},
+                    {"from": "2026-10-01", "to": "2026-10-31", "nipIn": staff[1:4]},
+                ],
+            },
+        ]
     }
 
 

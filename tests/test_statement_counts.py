@@ -47,12 +47,59 @@ ALLOWANCE_RECONCILIATION = """{
   } } }
 }"""
 
+BUDGET_LINES = """{
+  budgetLines(first: 100, filter: {fiscalYear: 2026, not: {accountCodePrefix: "5.2"}},
+              orderBy: [ABSORPTION_DESC, CEILING_ASC]) { totalCount edges { node {
+    id absorption remaining department { name }
+  } } }
+}"""
+
+ORDERED_DEPARTMENT_REQUESTS = """{
+  departments {
+    code
+    paymentRequests(first: 10, orderBy: [DISBURSED_AT_DESC, NUMBER_ASC],
+                    filter: {typeIn: [LS, GU], not: {statusIn: [REJECTED, ORDER_REJECTED]},
+                             anyOf: [{accountCodePrefix: "5.1"}, {lsKind: ALLOWANCE}]}) {
+      totalCount edges { node { number budgetLine { absorption } } }
+    }
+    budget { lines(first: 5, orderBy: [REMAINING_ASC]) { totalCount edges { node { id } } } }
+  }
+}"""
+
+ACTIVITY_LIST = """{
+  activities(first: 200, orderBy: [MINUTES_DESC, STARTS_AT_ASC],
+             filter: {from: "2026-10-01", to: "2026-10-31", statusIn: [PENDING, REJECTED],
+                      not: {from: "2026-10-01", to: "2026-10-31", kindIn: [LEAVE]},
+                      anyOf: [{from: "2026-10-01", to: "2026-10-15"}, {from: "2026-10-20",
+                               to: "2026-10-31", kindIn: [WORK]}]}) {
+    totalCount edges { node {
+      id minutes reviewedBy { nip } employee { name unit { name } position { grade } }
+  } } }
+}"""
+
+ORDERED_DEPARTMENT_STAFF = """{
+  departments {
+    code
+    employees(first: 20, orderBy: [RANK_DESC, NAME_ASC],
+              filter: {not: {rankIn: ["III/a"]}, anyOf: [{active: true}, {employmentTypeIn: [PPPK]}]}) {
+      totalCount edges { node { nip supervisor { nip } } }
+    }
+  }
+}"""
+
 # query -> statements: pinned so that a change in batching is a visible change here.
 PINNED = {
     "department_dashboard": (DEPARTMENT_DASHBOARD, 9),
     "staff_directory": (STAFF_DIRECTORY, 9),
     "payment_ledger": (PAYMENT_LEDGER, 6),
     "allowance_reconciliation": (ALLOWANCE_RECONCILIATION, 5),
+    # the page, its count, then one batch each: employees (owners and reviewers), units,
+    # positions
+    "activity_list": (ACTIVITY_LIST, 5),
+    # departments, then one batch each: staff pages, their counts, supervisors
+    "ordered_department_staff": (ORDERED_DEPARTMENT_STAFF, 4),
+    "budget_lines": (BUDGET_LINES, 3),
+    "ordered_department_requests": (ORDERED_DEPARTMENT_REQUESTS, 6),
 }
 
 

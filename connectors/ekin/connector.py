@@ -20,10 +20,15 @@ from connectors.domain import (
 from connectors.ekin import queries as q
 from connectors.ekin.records import (
     Activity,
+    ActivityFilter,
+    ActivityOrderBy,
+    EmployeeOrderBy,
     ExpectedAllowance,
     MonthlyScore,
+    OwnedActivity,
     Person,
     PersonFilter,
+    Placed,
     Position,
     Unit,
     UnitsPerformance,
@@ -49,6 +54,8 @@ _REVIEW = {None: ReviewStatus.PENDING, True: ReviewStatus.APPROVED, False: Revie
 _APPROVE_OF = {v: k for k, v in _REVIEW.items()}
 KINERJA_KIND = {kind: code for code, kind in _ACTIVITY_KIND.items()}
 """e-kin's `jenis_kinerja` of each activity kind."""
+_KIND_CODES = {kind.value: code for kind, code in KINERJA_KIND.items()}
+BY_NIP = (EmployeeOrderBy.NIP_ASC,)
 
 
 def full_name(front: str | None, name: str, back: str | None) -> str:
@@ -119,15 +126,12 @@ def _scope_arrays(groups: Mapping[K, Sequence[int]]) -> tuple[list[int], list[in
     return grp, units, keys
 
 
-def _filter_args(f: PersonFilter) -> list[object]:
-    """The seven filter parameters of the employee lists (see `queries._person_conditions`);
-    a null unit array lifts the visibility condition."""
-    kind = f.employment_type.value if f.employment_type else None
-    v = f.visible
-    visible: list[object] = (
-        [None, [], []] if v is None else [list(v.unit_ids), list(v.position_ids), list(v.nips)]
-    )
-    return [f.name_contains, f.rank, kind, f.active, *visible]
+def _placed_people(rows: Sequence[asyncpg.Record], keys: int) -> list[Placed[Person]]:
+    return [Placed(_person(r), tuple(r[f"sort_{i}"] for i in range(keys))) for r in rows]
+
+
+def _owned_activity(row: asyncpg.Record) -> OwnedActivity:
+    return OwnedActivity(activity_of(row), row["owner_unit_id"], row["owner_position_id"])
 
 
 class EkinConnector(Source):
@@ -190,16 +194,44 @@ class EkinConnector(Source):
         return frozenset(row["id"] for row in await self.fetch(q.POSITIONS_BELOW, nip))
 
     async def people_page(
-        self, person_filter: PersonFilter, after: str | None, first: int
-    ) -> Page[Person]:
-        """A page of all employees, by NIP."""
-        rows = await self.fetch(q.ALL_PEOPLE_PAGE, *_filter_args(person_filter), after, first + 1)
-        return cut([_person(r) for r in rows], first)
+        self,
+        person_filter: PersonFilter,
+        order: Sequence[EmployeeOrderBy],
+        after: Sequence[object] | None,
+        first: int,
+    ) -> Page[Placed[Person]]:
+        """A page of all employees in a normalised ordering, after a position (the sort
+        values of the row before, its NIP last)."""
+        built = q.people_page(person_filter, order, after, first + 1)
+        rows = await self.fetch(built.sql, *built.args)
+        return cut(_placed_people(rows, len(q.person_sort_keys(order))), first)
 
     async def people_count(self, person_filter: PersonFilter) -> int:
         """How many employees match, in the whole city."""
-        rows = await self.fetch(q.ALL_PEOPLE_COUNT, *_filter_args(person_filter))
+        built = q.people_count(person_filter)
+        rows = await self.fetch(built.sql, *built.args)
         return int(rows[0]["total"])
+
+    async def ordered_people_pages(
+        self,
+        groups: Mapping[K, Sequence[int]],
+        person_filter: PersonFilter,
+        order: Sequence[EmployeeOrderBy],
+        after: Sequence[object] | None,
+        first: int,
+    ) -> dict[K, Page[Placed[Person]]]:
+        """A page of employees per group of units in a normalised ordering, after a
+        position, in one statement."""
+        grp, units, keys = _scope_arrays(groups)
+        built = q.grouped_people_page(grp, units, person_filter, order, after, first + 1)
+        rows = await self.fetch(built.sql, *built.args)
+        width = len(q.person_sort_keys(order))
+        found: dict[int, list[asyncpg.Record]] = {}
+        for row in rows:
+            found.setdefault(row["grp"], []).append(row)
+        return {
+            key: cut(_placed_people(found.get(i, []), width), first) for i, key in enumerate(keys)
+        }
 
     async def people_pages(
         self,
@@ -208,24 +240,50 @@ class EkinConnector(Source):
         after: str | None,
         first: int,
     ) -> dict[K, Page[Person]]:
-        """A page of employees per group of units, by NIP, in one statement."""
-        grp, units, keys = _scope_arrays(groups)
-        rows = await self.fetch(
-            q.PEOPLE_PAGE, grp, units, *_filter_args(person_filter), after, first + 1
+        """A page of employees per group of units, by NIP, after an NIP."""
+        pages = await self.ordered_people_pages(
+            groups, person_filter, BY_NIP, None if after is None else (after,), first
         )
-        found: dict[int, list[Person]] = {}
-        for row in rows:
-            found.setdefault(row["grp"], []).append(_person(row))
-        return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+        return {
+            key: Page([placed.item for placed in page.items], page.has_next)
+            for key, page in pages.items()
+        }
 
     async def people_counts(
         self, groups: Mapping[K, Sequence[int]], person_filter: PersonFilter
     ) -> dict[K, int]:
         """How many employees match, per group of units."""
         grp, units, keys = _scope_arrays(groups)
-        rows = await self.fetch(q.PEOPLE_COUNT, grp, units, *_filter_args(person_filter))
+        built = q.grouped_people_count(grp, units, person_filter)
+        rows = await self.fetch(built.sql, *built.args)
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
+
+    async def activity_page(
+        self,
+        activity_filter: ActivityFilter,
+        order: Sequence[ActivityOrderBy],
+        after: Sequence[object] | None,
+        first: int,
+    ) -> Page[Placed[OwnedActivity]]:
+        """A page of activities in a normalised ordering, after a position (the sort
+        values of the row before, its id last), with where each owner works. The filter
+        must carry a window: it is what keeps the statement to a part of kinerja."""
+        _require_window(activity_filter)
+        built = q.activity_page(activity_filter, _KIND_CODES, order, after, first + 1)
+        rows = await self.fetch(built.sql, *built.args)
+        width = len(q.activity_sort_keys(order))
+        placed = [
+            Placed(_owned_activity(r), tuple(r[f"sort_{i}"] for i in range(width))) for r in rows
+        ]
+        return cut(placed, first)
+
+    async def activity_count(self, activity_filter: ActivityFilter) -> int:
+        """How many activities match."""
+        _require_window(activity_filter)
+        built = q.activity_count(activity_filter, _KIND_CODES)
+        rows = await self.fetch(built.sql, *built.args)
+        return int(rows[0]["total"])
 
     async def activities(
         self, nips: Sequence[str], start: date, end: date, status: ReviewStatus | None
@@ -309,6 +367,11 @@ class EkinConnector(Source):
                 else empty
             )
         return result
+
+
+def _require_window(activity_filter: ActivityFilter) -> None:
+    if activity_filter.starts_from is None or activity_filter.starts_before is None:
+        raise ValueError("an activity list needs a window of days")
 
 
 def _two_places(value: Decimal | None) -> Decimal | None:

@@ -4,7 +4,29 @@ e-kin's NIP columns (`pegawai.nip`, `kinerja.nip`, `kinerja.approved_by`,
 `skp_bulanan.nip`) are `char(18)`. A NIP parameter is therefore `bpchar` (`$1::bpchar[]`):
 compared with `text`, PostgreSQL casts the column instead and cannot use its index
 (tests/test_index_use.py keeps it so).
+
+The lists clients filter and order (employees, activities) are built from parts
+(`connectors.sql`, `connectors.keyset`): the text comes from here, the values travel as
+parameters.
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from connectors.ekin.records import (
+    ActivityFilter,
+    ActivityOrderBy,
+    EmployeeOrderBy,
+    PersonFilter,
+    VisibleRows,
+    is_descending,
+    sort_field,
+)
+from connectors.keyset import SortKey, after, order_by
+from connectors.sql import FALSE, TRUE, Params, all_of, any_of, negated
 
 PERSON_COLUMNS = """
     p.nip, p.nama, p.gelar_depan, p.gelar_belakang, p.jns_kel, p.tanggal_lahir,
@@ -53,55 +75,172 @@ order by j.id_atasan, p.nip
 """
 
 
-def _person_conditions(n: int) -> str:
-    """The conditions of a PersonFilter, on parameters $n..$n+6: name, rank, employment
-    type, active, then the visible units, positions and NIPs (a null unit array: all)."""
-    return f"""(${n}::text is null or strpos(lower(p.nama), lower(${n})) > 0)
-      and (${n + 1}::text is null or p.golongan = ${n + 1})
-      and (${n + 2}::text is null or p.status_kepegawaian = ${n + 2})
-      and (${n + 3}::bool is null or p.aktif = ${n + 3})
-      and (${n + 4}::int[] is null or p.id_skpd = any(${n + 4}::int[])
-           or p.id_jabatan = any(${n + 5}::int[]) or p.nip = any(${n + 6}::bpchar[]))"""
+# -- employee lists: built from the filter and ordering a client composes (connectors.sql) --
+
+# The golongan ladder as a number: the roman numeral times ten plus the letter (II/a 21,
+# IV/e 45; PPPK grades have no letter: V 50, IX 90); null for what is no golongan.
+_NUMERALS = "{I,II,III,IV,V,VI,VII,VIII,IX,X,XI,XII,XIII,XIV,XV,XVI,XVII}"
+RANK_ORDER = f"""(array_position('{_NUMERALS}'::text[], split_part(p.golongan, '/', 1)) * 10
+    + coalesce(array_position('{{a,b,c,d,e}}'::text[], split_part(p.golongan, '/', 2)), 0))"""
+
+PERSON_SORT: dict[str, tuple[str, str, bool]] = {
+    # key: (expression, cast of its cursor value, nullable)
+    "NAME": ("p.nama", "text", False),
+    "NIP": ("p.nip", "bpchar", False),
+    "RANK": (RANK_ORDER, "int", True),
+}
 
 
-# $1 group keys, $2 unit ids (parallel arrays), $3-$9 the filter, $10 nip after which to
-# start, $11 rows per group.
-PEOPLE_PAGE = f"""
-select grp, {PERSON_COLUMNS.replace("p.", "t.")}
-from (
-    select s.grp, p.*, row_number() over (partition by s.grp order by p.nip) as rn
-    from unnest($1::int[], $2::int[]) as s(grp, unit_id)
+def person_sort_keys(order: Sequence[EmployeeOrderBy]) -> list[SortKey]:
+    """The sort keys of a normalised ordering, the NIP last (in the last key's direction)."""
+    keys = []
+    for o in order:
+        expression, cast, nullable = PERSON_SORT[sort_field(o)]
+        keys.append(SortKey(expression, is_descending(o), cast, nullable))
+    if not order or sort_field(order[-1]) != "NIP":
+        keys.append(SortKey("p.nip", keys[-1].descending if keys else False, "bpchar"))
+    return keys
+
+
+def visible_condition(visible: VisibleRows | None, params: Params) -> str:
+    """The caller's row rule: employees of these units, positions or NIPs (None: all)."""
+    if visible is None:
+        return TRUE
+    parts = []
+    if visible.unit_ids:
+        parts.append(f"p.id_skpd = any({params.add(list(visible.unit_ids), 'int[]')})")
+    if visible.position_ids:
+        parts.append(f"p.id_jabatan = any({params.add(list(visible.position_ids), 'int[]')})")
+    if visible.nips:
+        parts.append(f"p.nip = any({params.add(list(visible.nips), 'bpchar[]')})")
+    return any_of(parts)
+
+
+def _in(expression: str, values: Sequence[Any] | None, cast: str, params: Params) -> str:
+    """`expression` is one of the values; no values: false (an empty list matches nothing)."""
+    if values is None:
+        return TRUE
+    if not values:
+        return FALSE
+    return f"{expression} = any({params.add(list(values), cast + '[]')})"
+
+
+def person_condition(f: PersonFilter, params: Params) -> str:
+    """The condition of a PersonFilter on `pegawai p`, its values added to `params` (the
+    row rule `visible` too when the filter carries one)."""
+    parts = [visible_condition(f.visible, params)]
+    if f.name_contains is not None:
+        parts.append(f"strpos(lower(p.nama), lower({params.add(f.name_contains, 'text')})) > 0")
+    if f.rank is not None:
+        parts.append(f"p.golongan = {params.add(f.rank, 'text')}")
+    if f.employment_type is not None:
+        parts.append(f"p.status_kepegawaian = {params.add(f.employment_type.value, 'text')}")
+    if f.active is not None:
+        parts.append(f"p.aktif = {params.add(f.active, 'bool')}")
+    parts.append(_in("p.id_skpd", f.unit_ids, "int", params))
+    parts.append(_in("p.golongan", f.rank_in, "text", params))
+    kinds = None if f.employment_type_in is None else [t.value for t in f.employment_type_in]
+    parts.append(_in("p.status_kepegawaian", kinds, "text", params))
+    if f.none_of is not None:
+        parts.append(negated(person_condition(f.none_of, params)))
+    if f.any_of is not None:
+        parts.append(any_of([person_condition(g, params) for g in f.any_of]))
+    return all_of(parts)
+
+
+def _sort_columns(keys: Sequence[SortKey]) -> str:
+    """The sort values of each row, read back as its position: sort_0, sort_1, ..."""
+    return ", ".join(f"{key.expression} as sort_{i}" for i, key in enumerate(keys))
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A statement built from parts, with its parameters' values."""
+
+    sql: str
+    args: list[Any]
+
+    @classmethod
+    def of(cls, sql: str, params: Params) -> Built:
+        return cls(sql, list(params.values))
+
+
+def people_page(
+    person_filter: PersonFilter,
+    order: Sequence[EmployeeOrderBy],
+    position: Sequence[Any] | None,
+    rows: int,
+) -> Built:
+    """`rows` employees of the whole city in an ordering, after a position."""
+    keys = person_sort_keys(order)
+    params = Params()
+    where = all_of(
+        [
+            person_condition(person_filter, params),
+            after(keys, position, params) if position is not None else TRUE,
+        ]
+    )
+    sql = f"""
+select {PERSON_COLUMNS}, {_sort_columns(keys)}
+from pegawai p
+where {where}
+order by {order_by(keys)}
+limit {params.add(rows, "int")}"""
+    return Built.of(sql, params)
+
+
+def people_count(person_filter: PersonFilter) -> Built:
+    """How many employees of the whole city match."""
+    params = Params()
+    where = person_condition(person_filter, params)
+    return Built.of(f"select count(*) as total from pegawai p where {where}", params)
+
+
+def grouped_people_page(
+    grp: list[int],
+    unit_ids: list[int],
+    person_filter: PersonFilter,
+    order: Sequence[EmployeeOrderBy],
+    position: Sequence[Any] | None,
+    rows: int,
+) -> Built:
+    """`rows` employees per group of units (parallel arrays `grp`, `unit_ids`) in an
+    ordering, after a position, in one statement."""
+    keys = person_sort_keys(order)
+    params = Params()
+    groups = f"{params.add(grp, 'int[]')}, {params.add(unit_ids, 'int[]')}"
+    where = all_of(
+        [
+            person_condition(person_filter, params),
+            after(keys, position, params) if position is not None else TRUE,
+        ]
+    )
+    sql = f"""
+select t.* from (
+    select s.grp, {PERSON_COLUMNS}, {_sort_columns(keys)},
+           row_number() over (partition by s.grp order by {order_by(keys)}) as rn
+    from unnest({groups}) as s(grp, unit_id)
     join pegawai p on p.id_skpd = s.unit_id
-    where {_person_conditions(3)}
-      and ($10::bpchar is null or p.nip > $10)
+    where {where}
 ) t
-where rn <= $11
-order by grp, nip
-"""
+where t.rn <= {params.add(rows, "int")}
+order by t.grp, t.rn"""
+    return Built.of(sql, params)
 
-PEOPLE_COUNT = f"""
+
+def grouped_people_count(grp: list[int], unit_ids: list[int], person_filter: PersonFilter) -> Built:
+    """How many employees match, per group of units."""
+    params = Params()
+    groups = f"{params.add(grp, 'int[]')}, {params.add(unit_ids, 'int[]')}"
+    where = person_condition(person_filter, params)
+    sql = f"""
 select s.grp, count(*) as total
-from unnest($1::int[], $2::int[]) as s(grp, unit_id)
+from unnest({groups}) as s(grp, unit_id)
 join pegawai p on p.id_skpd = s.unit_id
-where {_person_conditions(3)}
-group by s.grp
-"""
+where {where}
+group by s.grp"""
+    return Built.of(sql, params)
 
-# $1-$7 the filter, $8 nip after which to start, $9 rows.
-ALL_PEOPLE_PAGE = f"""
-select 0 as grp, {PERSON_COLUMNS}
-from pegawai p
-where {_person_conditions(1)}
-  and ($8::bpchar is null or p.nip > $8)
-order by p.nip
-limit $9
-"""
-
-ALL_PEOPLE_COUNT = f"""
-select 0 as grp, count(*) as total
-from pegawai p
-where {_person_conditions(1)}
-"""
 
 # Every position below an employee's, down the id_atasan chain (`union` stops cycles).
 POSITIONS_BELOW = """
@@ -130,6 +269,115 @@ order by nip, tgl_mulai, id
 """
 
 ACTIVITIES_BY_ID = f"select {ACTIVITY_COLUMNS} from kinerja where id = any($1::bigint[])"
+
+# -- the activity list: a time window, conditions on the activity and its owner -----------
+
+OWNED_ACTIVITY_COLUMNS = (
+    ", ".join(f"k.{c.strip()}" for c in ACTIVITY_COLUMNS.split(","))
+    + ", p.id_skpd as owner_unit_id, p.id_jabatan as owner_position_id"
+)
+
+ACTIVITY_SORT: dict[str, tuple[str, str]] = {
+    # key: (expression, cast of its cursor value); neither column is nullable
+    "STARTS_AT": ("k.tgl_mulai", "timestamptz"),
+    "MINUTES": ("k.durasi_menit", "int"),
+}
+
+# e-kin's approve column of each review status (legacy-systems.md)
+_APPROVED = {"APPROVED": True, "REJECTED": False}
+
+
+def activity_sort_keys(order: Sequence[ActivityOrderBy]) -> list[SortKey]:
+    """The sort keys of a normalised ordering, kinerja.id last (in the last key's direction)."""
+    keys = []
+    for o in order:
+        expression, cast = ACTIVITY_SORT[sort_field(o)]
+        keys.append(SortKey(expression, is_descending(o), cast))
+    keys.append(SortKey("k.id", keys[-1].descending if keys else False, "bigint"))
+    return keys
+
+
+def activity_condition(f: ActivityFilter, params: Params, kinds: dict[str, str]) -> str:
+    """The condition of an ActivityFilter on `kinerja k join pegawai p` (owner). `kinds`
+    maps each activity kind to e-kin's jenis_kinerja."""
+    parts = [visible_condition(f.visible, params)]
+    if f.starts_from is not None:
+        parts.append(f"k.tgl_mulai >= {params.add(f.starts_from, 'timestamptz')}")
+    if f.starts_before is not None:
+        parts.append(f"k.tgl_mulai < {params.add(f.starts_before, 'timestamptz')}")
+    parts.append(_in("p.id_skpd", f.unit_ids, "int", params))
+    # k.nip, not p.nip: the index on kinerja (nip, tgl_mulai) serves it
+    parts.append(_in("k.nip", f.nips, "bpchar", params))
+    if f.statuses is not None:
+        states = {s.value for s in f.statuses}
+        approved = [_APPROVED[s] for s in sorted(states) if s in _APPROVED]
+        parts.append(
+            any_of(
+                (["k.approve is null"] if "PENDING" in states else [])
+                + ([f"k.approve = any({params.add(approved, 'bool[]')})"] if approved else [])
+            )
+        )
+    codes = None if f.kinds is None else sorted({kinds[k.value] for k in f.kinds})
+    parts.append(_in("k.jenis_kinerja", codes, "text", params))
+    if f.none_of is not None:
+        parts.append(negated(activity_condition(f.none_of, params, kinds)))
+    if f.any_of is not None:
+        parts.append(any_of([activity_condition(g, params, kinds) for g in f.any_of]))
+    return all_of(parts)
+
+
+def _asks_about_owner(f: ActivityFilter) -> bool:
+    """Whether a condition of the filter is on the owner's row (`pegawai p`)."""
+    nested = ([f.none_of] if f.none_of else []) + list(f.any_of or ())
+    return f.visible is not None or f.unit_ids is not None or any(map(_asks_about_owner, nested))
+
+
+def activity_page(
+    activity_filter: ActivityFilter,
+    kinds: dict[str, str],
+    order: Sequence[ActivityOrderBy],
+    position: Sequence[Any] | None,
+    rows: int,
+) -> Built:
+    """`rows` activities in an ordering, after a position, with their owners' unit and
+    position. The window is the main condition: with an NIP the index on
+    kinerja (nip, tgl_mulai) reaches the rows; with units, the owners are found first and
+    each one's window read through that index. The page is chosen on narrow rows (the
+    sort values and the id) and only its rows are read whole: sorting a city's month of
+    whole rows costs three times as much."""
+    keys = activity_sort_keys(order)
+    params = Params()
+    where = all_of(
+        [
+            activity_condition(activity_filter, params, kinds),
+            after(keys, position, params) if position is not None else TRUE,
+        ]
+    )
+    owner = " join pegawai p on p.nip = k.nip" if _asks_about_owner(activity_filter) else ""
+    chosen = [replace(key, expression=f"page.sort_{i}") for i, key in enumerate(keys)]
+    sql = f"""
+with page as (
+    select k.id, {_sort_columns(keys)}
+    from kinerja k{owner}
+    where {where}
+    order by {order_by(keys)}
+    limit {params.add(rows, "int")}
+)
+select {OWNED_ACTIVITY_COLUMNS}, {", ".join(f"page.sort_{i}" for i in range(len(keys)))}
+from page join kinerja k on k.id = page.id join pegawai p on p.nip = k.nip
+order by {order_by(chosen)}"""
+    return Built.of(sql, params)
+
+
+def activity_count(activity_filter: ActivityFilter, kinds: dict[str, str]) -> Built:
+    """How many activities match. The owner is joined only when a condition asks about it
+    (kinerja.nip is a foreign key that is never null, so the join drops no activity)."""
+    params = Params()
+    where = activity_condition(activity_filter, params, kinds)
+    owner = " join pegawai p on p.nip = k.nip" if _asks_about_owner(activity_filter) else ""
+    sql = f"select count(*) as total from kinerja k{owner} where {where}"
+    return Built.of(sql, params)
+
 
 # Band lookup per the allowance rule: the newest table in force on the first day of
 # the period, and within it the largest lower bound not above the score.

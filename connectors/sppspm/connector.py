@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncpg
 
 from connectors.domain import (
     WIB,
+    BudgetLineOrderBy,
     Document,
     FinanceRoleKind,
-    LsKind,
     OrderStatus,
     PaymentOrderBy,
     PaymentStatus,
     PaymentType,
 )
+from connectors.keyset import SortKey
+from connectors.keyset import after as keyset_after
 from connectors.nip import spellings, try_normalise_nip
 from connectors.paging import Page, cut
 from connectors.source import Source
 from connectors.sppspm import queries as q
+from connectors.sppspm.filters import (
+    LS_KIND_CODES,
+    budget_line_condition,
+    budget_line_sort_keys,
+    payment_condition,
+    payment_sort_keys,
+    to_wib_clock,
+)
 from connectors.sppspm.records import (
     AllowancePayments,
     BudgetLine,
+    BudgetLineFilter,
     Disbursement,
     FinanceUnit,
     Money,
@@ -39,6 +51,7 @@ from connectors.sppspm.records import (
     RequestSteps,
     StatusChange,
 )
+from connectors.sql import FALSE, Params, all_of
 
 K = TypeVar("K", bound=Hashable)
 
@@ -49,7 +62,7 @@ _ROLE = {
     "PA": FinanceRoleKind.BUDGET_USER,
     "KUASA_BUD": FinanceRoleKind.TREASURY,
 }
-_LS_KIND = {"GAJI": LsKind.SALARY, "TPP": LsKind.ALLOWANCE, "BARANG_JASA": LsKind.GOODS_SERVICES}
+_LS_KIND = {code: kind for kind, code in LS_KIND_CODES.items()}
 _SPP_STATUS = [
     PaymentStatus.DRAFT,
     PaymentStatus.SUBMITTED,
@@ -78,11 +91,6 @@ _SPM_AS_PAYMENT = [
 def from_wib(value: datetime) -> datetime:
     """sppspm stores WIB wall-clock time without a zone; attach it."""
     return value.replace(tzinfo=WIB)
-
-
-def to_wib_clock(day: date) -> datetime:
-    """Midnight WIB of a day, as the naive clock time sppspm compares with."""
-    return datetime(day.year, day.month, day.day)
 
 
 def payment_status(spp_status: int, order_status: int | None, disbursed: bool) -> PaymentStatus:
@@ -163,6 +171,7 @@ def _budget_line(row: Mapping[str, Any]) -> BudgetLine:
         row["kode_rekening"],
         row["uraian"],
         Money(row["pagu"], row["committed"], row["disbursed"]),
+        row["absorption"],
     )
 
 
@@ -204,21 +213,34 @@ def _by_department(prefixes: Sequence[str | None], years: Sequence[int | None]) 
     return all(p is not None for p in prefixes) and all(y is not None for y in years)
 
 
-def _filter_args(f: PaymentFilter) -> list[Any]:
-    return [
-        f.fiscal_year,
-        f.status.value if f.status else None,
-        f.type.value if f.type else None,
-        to_wib_clock(f.requested_from) if f.requested_from else None,
-        to_wib_clock(f.requested_to + timedelta(days=1)) if f.requested_to else None,
-        f.min_amount,
-        f.max_amount,
-        list(f.ids) if f.ids is not None else None,
-    ]
+def _composed(
+    condition: Callable[[Params], str],
+    sort: Sequence[SortKey] | None = None,
+    after: Sequence[Any] | None = None,
+    start: int = q.COUNT_PARAMETERS_FROM,
+) -> tuple[str, list[Any]]:
+    """A statement's condition from the client's filter, and where its page starts, with
+    the values of their parameters (numbered from `start`)."""
+    params = Params(start=start)
+    parts = [condition(params)]
+    if sort is not None and after is not None and parts[0] != FALSE:
+        parts.append(keyset_after(sort, after, params))
+    return all_of(parts), params.values
 
 
 def _nip_spellings(nips: Sequence[str]) -> list[str]:
     return [spelling for nip in nips for spelling in spellings(nip)]
+
+
+def _add_allowance_line(payments: AllowancePayments, row: asyncpg.Record) -> None:
+    """One TPP line: paid under an SP2D, in process while neither the request nor its
+    order is rejected, else nothing."""
+    if row["spp_id"] not in payments.request_ids:
+        payments.request_ids.append(row["spp_id"])
+    if row["disbursed"]:
+        payments.paid += row["nilai"]
+    elif row["status"] != 3 and row["status_spm"] != 3:
+        payments.in_process += row["nilai"]
 
 
 class SppspmConnector(Source):
@@ -285,22 +307,25 @@ class SppspmConnector(Source):
         self,
         groups: Mapping[K, PaymentScope],
         payment_filter: PaymentFilter,
-        order: PaymentOrderBy,
-        after: tuple[Any, int] | None,
+        orders: Sequence[PaymentOrderBy],
+        after: Sequence[Any] | None,
         first: int,
     ) -> dict[K, Page[PaymentRequest]]:
-        """A page of payment requests per scope, in one statement."""
+        """A page of payment requests per scope, in one statement: those matching the
+        filter, sorted by `orders` then by id, after the row whose sort values (and id,
+        last) are `after`."""
         grp, prefixes, years, keys = _scope_arrays(groups)
-        after_value, after_id = after if after else (None, None)
+        sort = payment_sort_keys(orders)
+        condition, values = _composed(
+            partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
+        )
         rows = await self.fetch(
-            q.REQUESTS_PAGE[order, _by_department(prefixes, years)],
+            q.requests_page(sort, condition, _by_department(prefixes, years)),
             grp,
             prefixes,
             years,
-            *_filter_args(payment_filter),
-            after_value,
-            after_id,
             first + 1,
+            *values,
         )
         found: dict[int, list[PaymentRequest]] = {}
         for row in rows:
@@ -312,12 +337,13 @@ class SppspmConnector(Source):
     ) -> dict[K, int]:
         """How many payment requests match, per scope."""
         grp, prefixes, years, keys = _scope_arrays(groups)
+        condition, values = _composed(partial(payment_condition, payment_filter))
         rows = await self.fetch(
-            q.REQUESTS_COUNT[_by_department(prefixes, years)],
+            q.requests_count(condition, _by_department(prefixes, years)),
             grp,
             prefixes,
             years,
-            *_filter_args(payment_filter),
+            *values,
         )
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
@@ -349,20 +375,47 @@ class SppspmConnector(Source):
         }
 
     async def budget_line_pages(
-        self, groups: Mapping[K, PaymentScope], after: int | None, first: int
+        self,
+        groups: Mapping[K, PaymentScope],
+        line_filter: BudgetLineFilter,
+        orders: Sequence[BudgetLineOrderBy],
+        after: Sequence[Any] | None,
+        first: int,
     ) -> dict[K, Page[BudgetLine]]:
-        """A page of budget lines per department, ordered by id."""
+        """A page of budget lines per scope, in one statement: those matching the filter,
+        sorted by `orders` then by id, after the row whose sort values (and id, last) are
+        `after`. A scope with a code and a year is a department's budget of that year."""
         grp, prefixes, years, keys = _scope_arrays(groups)
-        rows = await self.fetch(q.BUDGET_LINES_PAGE, grp, prefixes, years, after, first + 1)
+        sort = budget_line_sort_keys(orders)
+        condition, values = _composed(
+            partial(budget_line_condition, line_filter), sort, after, q.PAGE_PARAMETERS_FROM
+        )
+        rows = await self.fetch(
+            q.budget_lines_page(sort, condition, _by_department(prefixes, years)),
+            grp,
+            prefixes,
+            years,
+            first + 1,
+            *values,
+        )
         found: dict[int, list[BudgetLine]] = {}
         for row in rows:
             found.setdefault(row["grp"], []).append(_budget_line(row))
         return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
 
-    async def budget_line_counts(self, groups: Mapping[K, PaymentScope]) -> dict[K, int]:
-        """How many budget lines each department has in its year."""
+    async def budget_line_counts(
+        self, groups: Mapping[K, PaymentScope], line_filter: BudgetLineFilter
+    ) -> dict[K, int]:
+        """How many budget lines match, per scope."""
         grp, prefixes, years, keys = _scope_arrays(groups)
-        rows = await self.fetch(q.BUDGET_LINES_COUNT, grp, prefixes, years)
+        condition, values = _composed(partial(budget_line_condition, line_filter))
+        rows = await self.fetch(
+            q.budget_lines_count(condition, _by_department(prefixes, years)),
+            grp,
+            prefixes,
+            years,
+            *values,
+        )
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
 
@@ -380,15 +433,23 @@ class SppspmConnector(Source):
         result: dict[str, AllowancePayments] = {}
         for row in rows:
             nip = try_normalise_nip(row["nip"])
-            if nip is None:
-                continue
-            payments = result.setdefault(nip, AllowancePayments(nip, period))
-            if row["spp_id"] not in payments.request_ids:
-                payments.request_ids.append(row["spp_id"])
-            if row["disbursed"]:
-                payments.paid += row["nilai"]
-            elif row["status"] != 3 and row["status_spm"] != 3:
-                payments.in_process += row["nilai"]
+            if nip is not None:
+                _add_allowance_line(result.setdefault(nip, AllowancePayments(nip, period)), row)
+        return result
+
+    async def allowance_payments_by_unit(
+        self, period: str
+    ) -> dict[tuple[str, str], AllowancePayments]:
+        """The same for every TPP line of a period in the city, per employee and finance
+        code (`kode_skpd`) of the request that carries the line, so that a department's
+        payments can be told from others' (one statement; tpp_rincian has no index a
+        narrower one could use)."""
+        result: dict[tuple[str, str], AllowancePayments] = {}
+        for row in await self.fetch(q.ALLOWANCE_LINES, period, None):
+            nip = try_normalise_nip(row["nip"])
+            if nip is not None:
+                key = (nip, row["kode_skpd"])
+                _add_allowance_line(result.setdefault(key, AllowancePayments(nip, period)), row)
         return result
 
     async def holidays(self) -> list[date]:

@@ -4,7 +4,9 @@ A department is an OPD-level finance code; it includes its sub-unit codes, which
 the first 18 characters ('1.03.0.00.0.00.01.'), so scopes match on that prefix.
 """
 
-from connectors.domain import PaymentOrderBy
+from collections.abc import Sequence
+
+from connectors.keyset import SortKey, order_by
 
 PREFIX_LENGTH = 18
 
@@ -63,73 +65,59 @@ select {_REQUEST_COLUMNS} from spp s {_REQUEST_JOINS} where s.nomor_spp = any($1
 """
 
 
-def _request_scope(by_department: bool) -> str:
-    """FROM and WHERE shared by pages and counts.
-
-    $1 group numbers, $2 code prefixes, $3 fiscal years (parallel arrays), $4 fiscal year
-    filter, $5 status, $6 type, $7 requested from, $8 requested before, $9 min, $10 max
-    amount, $11 only these ids (null: any). With `by_department` every group has a prefix
-    and a year, so the groups join the requests by equality (a hash join); otherwise one
-    group may leave either open.
-    """
-    join = (
-        f"left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix and s.tahun = g.year"
-        if by_department
-        else f"(g.prefix is null or left(s.kode_skpd, {PREFIX_LENGTH}) = g.prefix)"
-        " and (g.year is null or s.tahun = g.year)"
+def _scope_join(alias: str, by_department: bool) -> str:
+    """How the groups ($1 group numbers, $2 code prefixes, $3 fiscal years, parallel
+    arrays) meet the rows of `alias` (spp or anggaran). With `by_department` every group
+    has a prefix and a year, so they join by equality (a hash join); otherwise one group
+    may leave either open."""
+    if by_department:
+        return f"left({alias}.kode_skpd, {PREFIX_LENGTH}) = g.prefix and {alias}.tahun = g.year"
+    return (
+        f"(g.prefix is null or left({alias}.kode_skpd, {PREFIX_LENGTH}) = g.prefix)"
+        f" and (g.year is null or {alias}.tahun = g.year)"
     )
+
+
+PAGE_PARAMETERS_FROM = 5
+"""A page statement takes $1-$3 (the groups) and $4 (rows per group); the parameters of its
+condition follow."""
+COUNT_PARAMETERS_FROM = 4
+"""A count statement takes $1-$3 (the groups); the parameters of its condition follow."""
+
+
+def _request_scope(by_department: bool, condition: str) -> str:
+    """FROM and WHERE shared by pages and counts: the requests of each group that meet
+    `condition` (on s, m, d; see `connectors.sppspm.filters`)."""
     return f"""
     from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-    join spp s on {join}
+    join spp s on {_scope_join("s", by_department)}
     {_REQUEST_JOINS}
-    where ($4::int is null or s.tahun = $4)
-      and ($5::text is null or ({STATUS_EXPRESSION}) = $5)
-      and ($6::text is null or s.jenis = $6)
-      and ($7::timestamp is null or s.tgl_spp >= $7)
-      and ($8::timestamp is null or s.tgl_spp < $8)
-      and ($9::numeric is null or s.nilai >= $9)
-      and ($10::numeric is null or s.nilai <= $10)
-      and ($11::int[] is null or s.id = any($11::int[]))
+    where {condition}
 """
 
 
-_ORDERINGS: dict[PaymentOrderBy, tuple[str, str, str]] = {
-    # ordering, keyset condition on ($12 value, $13 id), cast of the cursor value
-    PaymentOrderBy.REQUESTED_AT_DESC: ("s.tgl_spp desc, s.id desc", "<", "timestamp"),
-    PaymentOrderBy.REQUESTED_AT_ASC: ("s.tgl_spp asc, s.id asc", ">", "timestamp"),
-    PaymentOrderBy.AMOUNT_DESC: ("s.nilai desc, s.id desc", "<", "numeric"),
-    PaymentOrderBy.AMOUNT_ASC: ("s.nilai asc, s.id asc", ">", "numeric"),
-}
-
-_SORT_COLUMN = {"timestamp": "s.tgl_spp", "numeric": "s.nilai"}
-
-
-def requests_page(order: PaymentOrderBy, by_department: bool) -> str:
-    """Pages of payment requests per group in one ordering; $14 is rows per group."""
-    ordering, direction, cast = _ORDERINGS[order]
-    column = _SORT_COLUMN[cast]
+def requests_page(keys: Sequence[SortKey], condition: str, by_department: bool) -> str:
+    """Pages of payment requests per group in one statement, sorted by `keys`; $4 is rows
+    per group, `condition` (the filter, and where the page starts) has its parameters
+    from `PAGE_PARAMETERS_FROM` on."""
     return f"""
 select * from (
     select g.grp, {_REQUEST_COLUMNS},
-           row_number() over (partition by g.grp order by {ordering}) as rn
-    {_request_scope(by_department)}
-      and ($12::{cast} is null or ({column}, s.id) {direction} ($12::{cast}, $13::int))
+           row_number() over (partition by g.grp order by {order_by(keys)}) as rn
+    {_request_scope(by_department, condition)}
 ) t
-where rn <= $14
+where rn <= $4
 order by grp, rn
 """
 
 
-REQUESTS_PAGE = {
-    (order, by_department): requests_page(order, by_department)
-    for order in PaymentOrderBy
-    for by_department in (True, False)
-}
+def requests_count(condition: str, by_department: bool) -> str:
+    """How many requests of each group meet `condition` (parameters from
+    `COUNT_PARAMETERS_FROM` on)."""
+    return (
+        f"select g.grp, count(*) as total {_request_scope(by_department, condition)} group by g.grp"
+    )
 
-REQUESTS_COUNT = {
-    by_department: f"select g.grp, count(*) as total {_request_scope(by_department)} group by g.grp"
-    for by_department in (True, False)
-}
 
 HISTORY = """
 select h.spp_id, r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
@@ -158,10 +146,20 @@ _LINE_USE = """
     where s.id_anggaran is not null
 """
 
+# A line's figures from `a` (anggaran) and `u` (its row of _LINE_USE, if any).
+COMMITTED = "coalesce(u.committed, 0)"
+DISBURSED = "coalesce(u.disbursed, 0)"
+ABSORPTION = f"{DISBURSED} / nullif(a.pagu, 0)"
+"""Disbursed / ceiling; null for a line whose ceiling is 0."""
+
+_LINE_COLUMNS = f"""
+    a.id, a.tahun, a.kode_skpd, a.kode_sub_kegiatan, a.kode_rekening, a.uraian, a.pagu,
+    {COMMITTED} as committed, {DISBURSED} as disbursed, {ABSORPTION} as absorption
+"""
+
 BUDGET_LINES_BY_ID = f"""
 with used as ({_LINE_USE} and s.id_anggaran = any($1::int[]) group by s.id_anggaran)
-select a.id, a.tahun, a.kode_skpd, a.kode_sub_kegiatan, a.kode_rekening, a.uraian, a.pagu,
-       coalesce(u.committed, 0) as committed, coalesce(u.disbursed, 0) as disbursed
+select {_LINE_COLUMNS}
 from anggaran a left join used u on u.id_anggaran = a.id
 where a.id = any($1::int[])
 """
@@ -178,33 +176,44 @@ left join used u on u.id_anggaran = a.id
 group by g.grp
 """
 
-# $1-$3 scope arrays, $4 id after which to start, $5 rows per group.
-BUDGET_LINES_PAGE = f"""
-with scope as (select * from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)),
-used as ({_LINE_USE} and s.tahun = any($3::int[]) group by s.id_anggaran)
+
+def budget_lines_page(keys: Sequence[SortKey], condition: str, by_department: bool) -> str:
+    """Pages of budget lines per group in one statement, sorted by `keys` (on a and u);
+    $4 is rows per group, `condition` (the filter, and where the page starts) has its
+    parameters from `PAGE_PARAMETERS_FROM` on. Departments' lines sum the use of their
+    years' requests only."""
+    years = "and s.tahun = any($3::int[])" if by_department else ""
+    return f"""
+with used as ({_LINE_USE} {years} group by s.id_anggaran)
 select * from (
-    select g.grp, a.id, a.tahun, a.kode_skpd, a.kode_sub_kegiatan, a.kode_rekening, a.uraian,
-           a.pagu, coalesce(u.committed, 0) as committed, coalesce(u.disbursed, 0) as disbursed,
-           row_number() over (partition by g.grp order by a.id) as rn
-    from scope g
-    join anggaran a on a.tahun = g.year and left(a.kode_skpd, {PREFIX_LENGTH}) = g.prefix
+    select g.grp, {_LINE_COLUMNS},
+           row_number() over (partition by g.grp order by {order_by(keys)}) as rn
+    from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
+    join anggaran a on {_scope_join("a", by_department)}
     left join used u on u.id_anggaran = a.id
-    where ($4::int is null or a.id > $4)
+    where {condition}
 ) t
-where rn <= $5
-order by grp, id
+where rn <= $4
+order by grp, rn
 """
 
-BUDGET_LINES_COUNT = f"""
+
+def budget_lines_count(condition: str, by_department: bool) -> str:
+    """How many budget lines of each group meet `condition` (on a; parameters from
+    `COUNT_PARAMETERS_FROM` on)."""
+    return f"""
 select g.grp, count(a.id) as total
 from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-join anggaran a on a.tahun = g.year and left(a.kode_skpd, {PREFIX_LENGTH}) = g.prefix
+join anggaran a on {_scope_join("a", by_department)}
+where {condition}
 group by g.grp
 """
 
-# TPP lines of a period with the state of the request that carries them.
+
+# TPP lines of a period with the state and finance unit of the request that carries them.
 ALLOWANCE_LINES = """
-select r.nip, r.nilai, s.id as spp_id, s.status, m.status_spm, d.id is not null as disbursed
+select r.nip, r.nilai, s.id as spp_id, s.kode_skpd, s.status, m.status_spm,
+       d.id is not null as disbursed
 from tpp_rincian r
 join spp s on s.id = r.id_spp
 left join spm m on m.id_spp = s.id

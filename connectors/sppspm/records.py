@@ -58,6 +58,9 @@ class BudgetLine:
     account_code: str
     description: str
     money: Money
+    absorption: (
+        Decimal | None
+    )  # disbursed / ceiling, as sppspm computes it; None when the ceiling is 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,16 +139,38 @@ class AllowancePayments:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFilter:
-    """Narrows a payment-request list; None means no condition."""
+    """Narrows a payment-request list: every condition given must hold. None is no
+    condition; an empty tuple of values matches nothing. Each condition is SQL
+    (`connectors.sppspm.filters`), so pages and counts stay right."""
 
-    fiscal_year: int | None = None
-    status: PaymentStatus | None = None
-    type: PaymentType | None = None
-    requested_from: date | None = None
+    fiscal_years: tuple[int, ...] | None = None
+    statuses: tuple[PaymentStatus, ...] | None = None
+    types: tuple[PaymentType, ...] | None = None
+    ls_kinds: tuple[LsKind, ...] | None = None
+    department_codes: tuple[str, ...] | None = None  # OPD-level codes, with their sub-units
+    treasurer_nip: str | None = None  # 18 digits; matched in any of sppspm's spellings
+    budget_line_id: int | None = None
+    account_code_prefix: str | None = None  # of the budget line's kode_rekening
+    requested_from: date | None = None  # WIB days, inclusive
     requested_to: date | None = None
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
-    ids: tuple[int, ...] | None = None  # only these requests (a clock-state filter)
+    disbursed_from: date | None = None  # WIB days of the SP2D, inclusive
+    disbursed_to: date | None = None
+    ids: tuple[int, ...] | None = None  # only these requests (a clock-state condition)
+    none_of: PaymentFilter | None = None  # `not`: none of what it matches
+    any_of: tuple[PaymentFilter, ...] | None = None  # at least one of these; () matches nothing
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLineFilter:
+    """Narrows a budget-line list, as `PaymentFilter` does payment requests."""
+
+    fiscal_years: tuple[int, ...] | None = None
+    department_codes: tuple[str, ...] | None = None  # OPD-level codes, with their sub-units
+    account_code_prefix: str | None = None
+    none_of: BudgetLineFilter | None = None
+    any_of: tuple[BudgetLineFilter, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +198,8 @@ class OrphanLine:
     request_number: str
 
 
-DEFAULT_ORDER = PaymentOrderBy.REQUESTED_AT_DESC
+DEFAULT_ORDER = (PaymentOrderBy.REQUESTED_AT_DESC,)
+"""Payment requests come newest first unless a client asks otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from typing import TypeAlias, TypeVar
 
 import asyncpg
 
-from connectors.domain import LsKind
 from connectors.nip import spaced, try_normalise_nip
 from connectors.refusal import (
     RefusalCode,
@@ -37,9 +36,10 @@ from connectors.refusal import (
 from connectors.source import Source, Transaction
 from connectors.sppspm import numbering
 from connectors.sppspm.columns import AMOUNT
+from connectors.sppspm.filters import LS_KIND_CODES
 from connectors.sppspm.records import AllowanceLine, Decision, NewPaymentRequest, Step
 
-_LS_CODE = {LsKind.SALARY: "GAJI", LsKind.ALLOWANCE: "TPP", LsKind.GOODS_SERVICES: "BARANG_JASA"}
+_LS_CODE = LS_KIND_CODES
 _PREFIX_LENGTH = 18  # a department's codes share '1.03.0.00.0.00.01.'
 _MAX_AMOUNT = AMOUNT.largest
 CENT = Decimal("0.01")

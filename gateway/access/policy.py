@@ -20,7 +20,7 @@ field is readable when one of its roles reads the topic and sees the object.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -81,6 +81,10 @@ ANONYMOUS_TOPICS = frozenset({Topic.HEALTH})
 _CITY_WIDE = frozenset({Role.ADMIN, Role.ANALYST, Role.FINANCE})
 """Roles whose scope is the whole city. Each reads people, directory and payments, so a
 caller with one of them sees every employee, department and payment request."""
+_EVERY_DEPARTMENTS: dict[Role, frozenset[Topic]] = {
+    Role.STAFF: frozenset({Topic.DIRECTORY})  # departments' names and budgets
+}
+"""Topics a role that is not city-wide reads of every department (in `_staff_sees` too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,11 +238,17 @@ class Access:
     # -- row rules, applied in SQL -------------------------------------------------
 
     def _sees_everything(self, topic: Topic) -> bool:
-        return any(topic in ROLE_TOPICS[role] and role in _CITY_WIDE for role in self.caller.roles)
+        return any(
+            topic in ROLE_TOPICS[role]
+            and (role in _CITY_WIDE or topic in _EVERY_DEPARTMENTS.get(role, ()))
+            for role in self.caller.roles
+        )
 
-    def people_rows(self) -> VisibleRows | None:
-        """The employees a list may hold: None for everybody."""
-        if self._sees_everything(Topic.PEOPLE):
+    def people_rows(self, topic: Topic = Topic.PEOPLE) -> VisibleRows | None:
+        """The employees a list may hold: None for everybody. With `topic` ACTIVITIES,
+        the owners of the activities a list may hold (FINANCE sees every employee but
+        reads no activity; DEPT_SYSTEM and STAFF read both within their scope)."""
+        if self._sees_everything(topic):
             return None
         units: frozenset[int] = frozenset()
         positions: frozenset[int] = frozenset()
@@ -264,6 +274,15 @@ class Access:
                 argument=argument,
             )
         return requested or own
+
+    def departments_scope(
+        self, topic: Topic, requested: str | None, listed: Sequence[str] | None, argument: str
+    ) -> str | None:
+        """`department_scope` of a filter that names a department (`argument`) and a list
+        of them (`argument` + "In"): a department system may name only its own in either."""
+        for index, code in enumerate(listed or ()):
+            self.department_scope(topic, code, f"{argument}In.{index}")
+        return self.department_scope(topic, requested, argument)
 
     # -- finance powers --------------------------------------------------------------
 

@@ -36,13 +36,13 @@ async def payment_requests(
     ctx: OperationContext,
     scope: PaymentScope,
     payment_filter: PaymentFilter,
-    order: PaymentOrderBy,
+    orders: tuple[PaymentOrderBy, ...],
     first: int | None,
     after: str | None,
 ) -> Page[PaymentRequest]:
     size = cursors.page_size(first)
     _check_filter(payment_filter)
-    args = (payment_filter, order, cursors.request_after(order, after), size)
+    args = (payment_filter, orders, cursors.request_after(orders, after), size)
     return await ctx.loaders.request_pages.load((scope, args))
 
 
@@ -53,10 +53,16 @@ async def count_payment_requests(
 
 
 def _check_filter(f: PaymentFilter) -> None:
+    """Ranges the wrong way round are a mistake, not a question (at any depth)."""
     if f.requested_from and f.requested_to and f.requested_to < f.requested_from:
         raise BadUserInput("filter.requestedTo is before filter.requestedFrom", argument="filter")
+    if f.disbursed_from and f.disbursed_to and f.disbursed_to < f.disbursed_from:
+        raise BadUserInput("filter.disbursedTo is before filter.disbursedFrom", argument="filter")
     if f.min_amount is not None and f.max_amount is not None and f.max_amount < f.min_amount:
         raise BadUserInput("filter.maxAmount is below filter.minAmount", argument="filter")
+    for nested in (f.none_of, *(f.any_of or ())):
+        if nested is not None:
+            _check_filter(nested)
 
 
 async def history(ctx: OperationContext, request_id: int) -> list[StatusChange]:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from connectors.domain import BudgetLineOrderBy
 from connectors.ekin.records import Unit
 from connectors.paging import Page
-from connectors.sppspm.records import BudgetLine, FinanceUnit, Money, PaymentScope
+from connectors.sppspm.records import (
+    BudgetLine,
+    BudgetLineFilter,
+    FinanceUnit,
+    Money,
+    PaymentScope,
+)
 from gateway import cursors
 from gateway.context import OperationContext
 from gateway.errors import NotFound
@@ -54,15 +61,24 @@ async def budget_totals(ctx: OperationContext, key: DepartmentKey) -> Money:
 
 
 async def budget_lines(
-    ctx: OperationContext, key: DepartmentKey, first: int | None, after: str | None
+    ctx: OperationContext,
+    scope: PaymentScope,
+    line_filter: BudgetLineFilter,
+    orders: tuple[BudgetLineOrderBy, ...],
+    first: int | None,
+    after: str | None,
 ) -> Page[BudgetLine]:
-    after_id = cursors.decode_id("line", after)
+    """A page of the budget lines of `scope` (a department's budget of its year, or what
+    the caller may see of the city) that match the filter, in these orderings."""
     size = cursors.page_size(first)
-    return await ctx.loaders.budget_line_pages.load((budget_scope(key), (after_id, size)))
+    args = (line_filter, orders, cursors.line_after(orders, after), size)
+    return await ctx.loaders.budget_line_pages.load((scope, args))
 
 
-async def budget_line_count(ctx: OperationContext, key: DepartmentKey) -> int:
-    return await ctx.loaders.budget_line_counts.load(budget_scope(key))
+async def count_budget_lines(
+    ctx: OperationContext, scope: PaymentScope, line_filter: BudgetLineFilter
+) -> int:
+    return await ctx.loaders.budget_line_counts.load((scope, line_filter))
 
 
 async def budget_line(ctx: OperationContext, line_id: int) -> BudgetLine | None:

@@ -5,52 +5,43 @@ from __future__ import annotations
 from datetime import date
 
 from connectors.domain import ReviewStatus
-from connectors.ekin.records import Activity, Person, PersonFilter, Position
+from connectors.ekin.records import (
+    Activity,
+    ActivityFilter,
+    ActivityOrderBy,
+    EmployeeOrderBy,
+    OwnedActivity,
+    Person,
+    PersonFilter,
+    Placed,
+    Position,
+)
 from connectors.paging import Page
 from gateway import cursors
 from gateway.context import OperationContext
-from gateway.errors import BadUserInput
-from gateway.joins import units_of_department
+from gateway.day_windows import check_window
 from gateway.loaders import UnitScope
-
-MAX_ACTIVITY_DAYS = 366
 
 
 async def person(ctx: OperationContext, nip: str) -> Person | None:
     return await ctx.loaders.person.load(nip)
 
 
-def unit_scope(units: list[int] | None, unit_id: int | None) -> UnitScope | None:
-    """The e-kin units an employee list covers: some units (a department's), narrowed to
-    one unit when asked; None for everybody."""
-    if unit_id is not None:
-        units = [u for u in (units if units is not None else [unit_id]) if u == unit_id]
-    return None if units is None else tuple(sorted(units))
-
-
-def top_level_scope(
-    ctx: OperationContext, department_code: str | None, unit_id: int | None
-) -> UnitScope | None:
-    """The scope of `employees(filter:)`: an unknown department is an error there."""
-    units = None
-    if department_code is not None:
-        units = units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
-    return unit_scope(units, unit_id)
-
-
 async def employees(
     ctx: OperationContext,
     scope: UnitScope | None,
     person_filter: PersonFilter,
+    order: tuple[EmployeeOrderBy, ...],
     first: int | None,
     after: str | None,
-) -> Page[Person]:
-    """A page of employees of some units (of everybody when scope is None), by NIP."""
+) -> Page[Placed[Person]]:
+    """A page of employees of some units (of everybody when scope is None) in a normalised
+    ordering; the units' pages of one request are read in one statement."""
     size = cursors.page_size(first)
-    after_nip = cursors.decode_nip("employee", after)
+    position = cursors.employee_after(order, after)
     if scope is None:
-        return await ctx.services.ekin.people_page(person_filter, after_nip, size)
-    return await ctx.loaders.people_page.load((scope, (person_filter, after_nip, size)))
+        return await ctx.services.ekin.people_page(person_filter, order, position, size)
+    return await ctx.loaders.people_page.load((scope, (person_filter, order, position, size)))
 
 
 async def count_employees(
@@ -76,11 +67,22 @@ async def subordinates(ctx: OperationContext, position_id: int) -> list[Person]:
 async def activities(
     ctx: OperationContext, nip: str, start: date, end: date, status: ReviewStatus | None
 ) -> list[Activity]:
-    if end < start:
-        raise BadUserInput(f"to ({end}) is before from ({start})", argument="to")
-    if (end - start).days >= MAX_ACTIVITY_DAYS:
-        raise BadUserInput(
-            f"from..to spans {(end - start).days + 1} days; at most {MAX_ACTIVITY_DAYS}",
-            argument="to",
-        )
+    check_window(start, end)
     return await ctx.loaders.activities.load((nip, (start, end, status)))
+
+
+async def activity_page(
+    ctx: OperationContext,
+    activity_filter: ActivityFilter,
+    order: tuple[ActivityOrderBy, ...],
+    first: int | None,
+    after: str | None,
+) -> Page[Placed[OwnedActivity]]:
+    """A page of the activities a filter matches, in a normalised ordering."""
+    size = cursors.page_size(first)
+    position = cursors.activity_after(order, after)
+    return await ctx.services.ekin.activity_page(activity_filter, order, position, size)
+
+
+async def count_activities(ctx: OperationContext, activity_filter: ActivityFilter) -> int:
+    return await ctx.services.ekin.activity_count(activity_filter)

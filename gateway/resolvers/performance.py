@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
 from gateway import cursors
 from gateway.context import OperationContext
 from gateway.joins import (
+    AllowanceOrderBy,
     DepartmentKey,
     Reconciliation,
+    comes_after,
+    of_department,
+    ordered,
+    payments_per_employee,
     reconcile,
     reconcile_all,
     units_of_department,
@@ -32,29 +40,53 @@ async def allowances(
     period: str,
     department_code: str | None,
     status: str | None,
+    orders: Sequence[AllowanceOrderBy],
     first: int | None,
     after: str | None,
 ) -> tuple[Page[Reconciliation], int]:
-    """The reconciliation of a whole department (or the city) for a period.
+    """The reconciliation of a whole department (or the city) for a period, in `orders`
+    (canonical: each key once) then by NIP.
 
-    The status is only known after both systems are read, so the list is joined here
-    and paged in memory: two statements whatever the page.
+    Nothing sppspm pays is dropped: an NIP e-kin does not know is a row of its own
+    (UNKNOWN_EMPLOYEE). The city holds every such NIP with all its lines; a department
+    those paid by its own requests (its code or a sub-unit's), with those requests'
+    lines only, so a department system sees its own payments and no other department's,
+    and the departments' unknown rows add up to the city's. An employee's row is theirs
+    wherever they are paid from, as before.
+
+    The status is only known after both systems are read, so the list is joined here,
+    ordered and paged in memory: two statements whatever the page (a third, for a
+    department, when its requests pay NIPs that are not its staff: are they anybody's?).
     """
     size = cursors.page_size(first)
-    after_nip = cursors.decode_nip("allowance", after)
+    position = cursors.allowance_after(orders, after)
     units = (
         units_of_department(ctx.crosswalk, ctx.fiscal_year, department_code)
         if department_code is not None
         else None
     )
-    expected = await ctx.services.ekin.expected_allowances(period, unit_ids=units)
-    payments = await ctx.services.sppspm.allowance_payments(
-        period, list(expected) if units is not None else None
+    expected, by_unit = await asyncio.gather(
+        ctx.reads.ekin.expected_allowances(period, unit_ids=units),
+        ctx.reads.sppspm.allowance_payments_by_unit(period),
     )
-    rows = [r for r in reconcile_all(expected, payments) if status is None or r.status == status]
+    payments = payments_per_employee(by_unit)
+    if department_code is None:
+        unknown = {nip: p for nip, p in payments.items() if nip not in expected}
+    else:
+        own = payments_per_employee(by_unit, of_department(department_code))
+        strangers = [nip for nip in own if nip not in expected]
+        staff = await ctx.reads.ekin.known_nips(strangers) if strangers else set()
+        unknown = {nip: own[nip] for nip in strangers if nip not in staff}
+    rows = [
+        r
+        for r in reconcile_all(expected, payments, unknown)
+        if status is None or r.status == status
+    ]
     total = len(rows)
-    if after_nip is not None:
-        rows = [r for r in rows if r.nip > after_nip]
+    rows = ordered(rows, orders)
+    if position is not None:
+        values, nip = position
+        rows = [r for r in rows if comes_after(r, orders, values, nip)]
     return cut(rows[: size + 1], size), total
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from connectors.sppspm.connector import EVERY_YEAR
-from connectors.sppspm.records import PaymentScope
 from gateway.context import OperationContext
-from gateway.crosswalk import department_code_of
 from gateway.errors import BadUserInput
 from gateway.timebound.clock import NOT_STARTED, ClockState, ServiceClock, service_clock
 from gateway.timebound.service_level import ServiceLevelFigures, service_level
@@ -44,18 +43,34 @@ async def figures(
     return service_level(steps, calendar, ctx.now, start, end)
 
 
-async def requests_in_state(
-    ctx: OperationContext, scope: PaymentScope, fiscal_year: int | None, state: ClockState
-) -> tuple[int, ...]:
-    """Ids of the requests in `scope` whose clock is in `state` now (for the clockState
-    filter, which the lists then apply in SQL like any other condition)."""
-    year = fiscal_year if fiscal_year is not None else scope.fiscal_year
-    requests = await ctx.loaders.steps_of_year.load(year if year is not None else EVERY_YEAR)
+async def requests_in_states(
+    ctx: OperationContext,
+    fiscal_years: tuple[int, ...] | None,
+    wanted: Iterable[frozenset[ClockState]],
+) -> dict[frozenset[ClockState], tuple[int, ...]]:
+    """Ids of the requests of these fiscal years (None: every year) whose clock is now in
+    each set of states: the clock conditions of a filter, which the lists then apply in
+    SQL like any other condition. Each year's clocks are worked out once per operation,
+    and for the whole city, so that the pages of several departments share one filter
+    (and one statement)."""
+    wanted = set(wanted)
+    if not wanted:
+        return {}
+    states = await _clock_states(ctx, [EVERY_YEAR] if fiscal_years is None else fiscal_years)
+    return {
+        asked: tuple(sorted(i for i, state in states.items() if state in asked)) for asked in wanted
+    }
+
+
+async def _clock_states(ctx: OperationContext, years: Sequence[int]) -> dict[int, ClockState]:
+    found = await ctx.loaders.steps_of_year.load_many(list(years))
     calendar = await ctx.services.calendar.current()
-    department = scope.department_code and department_code_of(scope.department_code)
-    return tuple(
-        steps.id
-        for steps in requests
-        if (department is None or department_code_of(steps.code) == department)
-        and service_clock(steps, calendar, ctx.now).state is state
-    )
+    known = ctx.loaders.clock_states  # no await from here on: one computation per year
+    states: dict[int, ClockState] = {}
+    for year, requests in zip(years, found, strict=True):
+        if year not in known:
+            known[year] = {
+                steps.id: service_clock(steps, calendar, ctx.now).state for steps in requests
+            }
+        states.update(known[year])
+    return states

@@ -10,8 +10,13 @@ from gateway.data_issues import DataIssue, find_data_issues
 
 
 async def sources(ctx: OperationContext) -> list[Health]:
-    return list(await asyncio.gather(ctx.services.ekin.check(), ctx.services.sppspm.check()))
+    """The health of the pools the caller's reads go through: an ANALYST-only caller
+    learns about the analytics pools that serve them, everyone else about the main ones
+    (`/readyz` reports both)."""
+    return list(await asyncio.gather(*(source.check() for source in ctx.reads)))
 
 
 async def data_issues(ctx: OperationContext, fiscal_year: int | None) -> list[DataIssue]:
-    return await find_data_issues(ctx.services, fiscal_year or ctx.fiscal_year)
+    """A whole-city report (every unit, NIP and allowance line of a year): it reads
+    through the analytics pools, whoever asks."""
+    return await find_data_issues(ctx.analytics, ctx.crosswalk, fiscal_year or ctx.fiscal_year)

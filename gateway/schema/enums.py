@@ -17,9 +17,13 @@ from connectors.domain import (  # noqa: E402
     PaymentType,
     PositionKind,
 )
+from connectors.domain import BudgetLineOrderBy as BudgetLineOrder  # noqa: E402
 from connectors.domain import OrderStatus as PaymentOrderStatus  # noqa: E402
 from connectors.domain import PaymentOrderBy as PaymentRequestOrder  # noqa: E402
 from connectors.domain import ReviewStatus as ActivityStatus  # noqa: E402
+from connectors.ekin.records import ActivityOrderBy as ActivityOrder  # noqa: E402
+from connectors.ekin.records import EmployeeOrderBy as EmployeeOrder  # noqa: E402
+from gateway.joins import AllowanceOrderBy as AllowanceOrder  # noqa: E402
 
 # strawberry.enum registers the domain enums in place; the names are the contract's.
 for _enum in (
@@ -36,7 +40,20 @@ for _enum in (
     strawberry.enum(_enum)
 strawberry.enum(PaymentOrderStatus, name="PaymentOrderStatus")
 strawberry.enum(PaymentRequestOrder, name="PaymentRequestOrder")
+strawberry.enum(BudgetLineOrder, name="BudgetLineOrder")
 strawberry.enum(ActivityStatus, name="ActivityStatus")
+strawberry.enum(
+    EmployeeOrder,
+    name="EmployeeOrder",
+    description="NAME: the name without titles (pegawai.nama). RANK: up the golongan ladder,"
+    " I/a to IV/e, then the PPPK grades V to XVII by numeral; no golongan sorts last.",
+)
+strawberry.enum(
+    ActivityOrder,
+    name="ActivityOrder",
+    description="STARTS_AT: when the activity starts. MINUTES: its duration in minutes.",
+)
+strawberry.enum(AllowanceOrder, name="AllowanceOrder")
 
 
 @strawberry.enum
@@ -46,6 +63,7 @@ class AllowanceStatus(enum.Enum):
     OVERPAID = "OVERPAID"
     UNPAID = "UNPAID"
     NOT_DUE = "NOT_DUE"
+    UNKNOWN_EMPLOYEE = "UNKNOWN_EMPLOYEE"
 
 
 @strawberry.enum

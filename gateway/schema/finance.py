@@ -2,56 +2,166 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
 
 from connectors.domain import PaymentOrderBy
+from connectors.sppspm.records import DEFAULT_ORDER, Official, PaymentFilter, PaymentScope
 from connectors.sppspm.records import Disbursement as DisbursementRecord
-from connectors.sppspm.records import Official, PaymentFilter, PaymentScope
 from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
 from gateway import cursors
 from gateway.access.policy import FinanceAction, PaymentSubject
-from gateway.context import Info
+from gateway.context import Info, OperationContext
+from gateway.errors import BadUserInput
 from gateway.joins import opd_key
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, organisation, people
+from gateway.schema.filtering import department_codes, values_of
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.refs import BudgetLineRef, DepartmentRef, EmployeeRef
+from gateway.schema.scalars import Nip
 from gateway.schema.service_level import ServiceClock
 from gateway.timebound.clock import ClockState
 
 
-@strawberry.input
+@strawberry.input(
+    description="Every field given must hold. A list of values (`...In`) holds when the"
+    " value is one of them; an empty list matches nothing. `not` and `anyOf` nest at most"
+    " 3 levels deep."
+)
 class PaymentRequestFilter:
-    department_code: str | None = None
+    department_code: str | None = strawberry.field(
+        default=None,
+        description="The department, with its sub-units. At the top of a list it is the"
+        " department listed, which a department system may name only as its own; inside"
+        " `not` and `anyOf` a condition like any other.",
+    )
+    department_code_in: list[str] | None = strawberry.field(
+        default=None, description="One of these departments, each with its sub-units."
+    )
     fiscal_year: int | None = None
+    fiscal_year_in: list[int] | None = None
     status: enums.PaymentStatus | None = None
+    status_in: list[enums.PaymentStatus] | None = None
     type: enums.PaymentType | None = None
+    type_in: list[enums.PaymentType] | None = None
+    ls_kind: enums.LsKind | None = strawberry.field(
+        default=None, description="LS requests of this kind (others have none)."
+    )
+    ls_kind_in: list[enums.LsKind] | None = None
+    treasurer_nip: Nip | None = strawberry.field(
+        default=None, description="The BENDAHARA_PENGELUARAN who made the request."
+    )
+    budget_line_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Requests on this budget line (its `anggaran.id`)."
+    )
+    account_code_prefix: str | None = strawberry.field(
+        default=None,
+        description='The budget line\'s account code starts with this, e.g. "5.1.02"'
+        " (UP requests have no budget line).",
+    )
     requested_from: date | None = strawberry.field(default=None, description="WIB day, inclusive.")
     requested_to: date | None = strawberry.field(default=None, description="WIB day, inclusive.")
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
+    disbursed_from: date | None = strawberry.field(
+        default=None, description="WIB day of the SP2D, inclusive (requests without one fail)."
+    )
+    disbursed_to: date | None = strawberry.field(
+        default=None, description="WIB day of the SP2D, inclusive (requests without one fail)."
+    )
     clock_state: ClockState | None = strawberry.field(
         default=None, description="Requests whose service clock is in this state now."
     )
+    clock_state_in: list[ClockState] | None = strawberry.field(
+        default=None, description="Requests whose service clock is in one of these states now."
+    )
+    not_: PaymentRequestFilter | None = strawberry.field(
+        default=None, name="not", description="None of what this filter matches."
+    )
+    any_of: list[PaymentRequestFilter] | None = strawberry.field(
+        default=None, description="At least one of these filters holds; [] matches nothing."
+    )
 
-    def payment_filter(self) -> PaymentFilter:
+    def parts(self) -> Iterator[PaymentRequestFilter]:
+        """This filter and every filter nested in it."""
+        yield self
+        for nested in (self.not_, *(self.any_of or ())):
+            if nested is not None:
+                yield from nested.parts()
+
+    def clock_states(self) -> frozenset[ClockState] | None:
+        """The states this filter (not those nested) asks a request's clock to be in."""
+        states = values_of(self.clock_state, self.clock_state_in)
+        return frozenset(states) if states is not None else None
+
+    def payment_filter(
+        self, clock_ids: Mapping[frozenset[ClockState], tuple[int, ...]], top: bool = True
+    ) -> PaymentFilter:
+        """The connector's filter; `clock_ids` holds the requests in each set of clock
+        states. At the top of a list `departmentCode` is the list's scope, not a
+        condition."""
+        states = self.clock_states()
         return PaymentFilter(
-            fiscal_year=self.fiscal_year,
-            status=self.status,
-            type=self.type,
+            fiscal_years=values_of(self.fiscal_year, self.fiscal_year_in),
+            statuses=values_of(self.status, self.status_in),
+            types=values_of(self.type, self.type_in),
+            ls_kinds=values_of(self.ls_kind, self.ls_kind_in),
+            department_codes=department_codes(
+                None if top else self.department_code,
+                self.department_code_in,
+                "filter.departmentCode",
+            ),
+            treasurer_nip=self.treasurer_nip,
+            budget_line_id=_line_id(self.budget_line_id),
+            account_code_prefix=self.account_code_prefix,
             requested_from=self.requested_from,
             requested_to=self.requested_to,
             min_amount=self.min_amount,
             max_amount=self.max_amount,
+            disbursed_from=self.disbursed_from,
+            disbursed_to=self.disbursed_to,
+            ids=clock_ids[states] if states is not None else None,
+            none_of=self.not_.payment_filter(clock_ids, top=False) if self.not_ else None,
+            any_of=tuple(g.payment_filter(clock_ids, top=False) for g in self.any_of)
+            if self.any_of is not None
+            else None,
         )
+
+
+def _line_id(value: strawberry.ID | None) -> int | None:
+    """A budget line's id (`gateway.input_check` has checked that it fits anggaran.id)."""
+    if value is None:
+        return None
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        raise BadUserInput(f"filter.budgetLineId: {text!r} is no budget line id")
+    return int(text)
+
+
+async def payment_filter_of(
+    ctx: OperationContext, scope: PaymentScope, f: PaymentRequestFilter
+) -> PaymentFilter:
+    """The connector's filter for a list of `scope`, every clock condition of the filter
+    turned into the ids of the requests in those states (worked out once per operation)."""
+    wanted = {states for part in f.parts() if (states := part.clock_states()) is not None}
+    clock_ids = await service_level_resolvers.requests_in_states(ctx, _years(scope, f), wanted)
+    return f.payment_filter(clock_ids)
+
+
+def _years(scope: PaymentScope, f: PaymentRequestFilter) -> tuple[int, ...] | None:
+    """The fiscal years a list can hold requests of (None: any year)."""
+    years = values_of(f.fiscal_year, f.fiscal_year_in)
+    if scope.fiscal_year is None:
+        return years
+    return (scope.fiscal_year,) if years is None or scope.fiscal_year in years else ()
 
 
 @strawberry.type
@@ -230,26 +340,28 @@ class FinanceRole:
         return organisation.Department.from_record(record) if record else None
 
 
+def payment_orders(order_by: list[PaymentOrderBy] | None) -> tuple[PaymentOrderBy, ...]:
+    """The orderings a list is sorted by: those asked for (a key asked for again adds
+    nothing), else newest first."""
+    return cursors.canonical(order_by or ()) or DEFAULT_ORDER
+
+
 async def request_connection(
     info: Info,
     scope: PaymentScope,
     f: PaymentRequestFilter,
-    order: PaymentOrderBy,
+    order_by: list[PaymentOrderBy] | None,
     first: int | None,
     after: str | None,
 ) -> Connection[PaymentRequest]:
     ctx = info.context
-    payment_filter = f.payment_filter()
-    if f.clock_state is not None:
-        ids = await service_level_resolvers.requests_in_state(
-            ctx, scope, f.fiscal_year, f.clock_state
-        )
-        payment_filter = replace(payment_filter, ids=ids)
-    page = await resolve.payment_requests(ctx, scope, payment_filter, order, first, after)
+    payment_filter = await payment_filter_of(ctx, scope, f)
+    orders = payment_orders(order_by)
+    page = await resolve.payment_requests(ctx, scope, payment_filter, orders, first, after)
     return connection(
         page.items,
         page.has_next,
-        lambda r: cursors.request_cursor(order, r),
+        lambda r: cursors.request_cursor(orders, r),
         PaymentRequest.from_record,
         lambda: resolve.count_payment_requests(ctx, scope, payment_filter),
     )

@@ -8,19 +8,21 @@ from typing import Annotated
 
 import strawberry
 
+from connectors.domain import BudgetLineOrderBy
 from connectors.ekin.records import Unit
 from connectors.sppspm.records import BudgetLine as BudgetLineRecord
-from connectors.sppspm.records import FinanceUnit
+from connectors.sppspm.records import BudgetLineFilter as BudgetLineFilterRecord
+from connectors.sppspm.records import FinanceUnit, PaymentScope
 from gateway import cursors
 from gateway.access.policy import DepartmentSubject
 from gateway.context import Info
-from gateway.joins import DepartmentKey
+from gateway.joins import DepartmentKey, opd_key
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as resolve
-from gateway.resolvers import people as people_resolvers
 from gateway.resolvers import performance as performance_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, finance, people, performance
+from gateway.schema.filtering import LINE_ORDER, PAYMENT_ORDER, department_codes, values_of
 from gateway.schema.pagination import Connection, connection, empty_connection
 from gateway.schema.refs import (
     DepartmentPerformanceRef,
@@ -68,21 +70,19 @@ class Department:
         first: int | None = None,
         after: str | None = None,
         filter: EmployeeFilterRef | None = None,
+        order_by: Annotated[
+            list[enums.EmployeeOrder] | None,
+            strawberry.argument(description=people.EMPLOYEE_ORDER_BY),
+        ] = None,
     ) -> Connection[EmployeeRef] | None:
         f = filter or people.EmployeeFilter()
         if f.scope_excludes(self.code):
             return empty_connection()
         ctx = info.context
-        scope = people_resolvers.unit_scope(ctx.crosswalk.units_of(*self.key), f.unit_id)
-        person_filter = f.person_filter(ctx.access.people_rows())
-        page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
-        return connection(
-            page.items,
-            page.has_next,
-            people.cursor_of,
-            people.Employee.from_record,
-            lambda: people_resolvers.count_employees(ctx, scope, person_filter),
-        )
+        scope = tuple(ctx.crosswalk.units_of(*self.key))
+        departments = people.Departments(ctx.crosswalk, self.fiscal_year)
+        person_filter = f.person_filter(departments, ctx.access.people_rows())
+        return await people.employee_connection(info, scope, person_filter, order_by, first, after)
 
     @strawberry.field
     async def budget(self) -> Budget:
@@ -95,7 +95,10 @@ class Department:
         first: int | None = None,
         after: str | None = None,
         filter: PaymentRequestFilterRef | None = None,
-        order_by: enums.PaymentRequestOrder = enums.PaymentRequestOrder.REQUESTED_AT_DESC,
+        order_by: Annotated[
+            list[enums.PaymentRequestOrder] | None,
+            strawberry.argument(description=PAYMENT_ORDER),
+        ] = None,
     ) -> Connection[PaymentRequestRef] | None:
         f = filter or finance.PaymentRequestFilter()
         if f.department_code is not None and f.department_code != self.code:
@@ -173,22 +176,25 @@ class Budget:
 
     @strawberry.field
     async def lines(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: Annotated[
+            list[enums.BudgetLineOrder] | None,
+            strawberry.argument(description=LINE_ORDER),
+        ] = None,
     ) -> Connection[BudgetLine]:
-        ctx = info.context
-        page = await resolve.budget_lines(ctx, self.department, first, after)
-        return connection(
-            page.items,
-            page.has_next,
-            lambda line: cursors.encode("line", line.id),
-            BudgetLine.from_record,
-            lambda: resolve.budget_line_count(ctx, self.department),
+        scope = resolve.budget_scope(self.department)
+        return await budget_line_connection(
+            info, scope, BudgetLineFilterRecord(), order_by, first, after
         )
 
 
 @strawberry.type(description="One line of a DPA: a sub-activity and account with a ceiling.")
 class BudgetLine:
     id: strawberry.ID
+    fiscal_year: int
     sub_activity_code: str
     account_code: str
     description: str
@@ -196,11 +202,16 @@ class BudgetLine:
     committed: Decimal
     disbursed: Decimal
     remaining: Decimal
+    absorption: float | None = strawberry.field(
+        description="disbursed / ceiling; null when the ceiling is 0."
+    )
+    code: strawberry.Private[str]
 
     @classmethod
     def from_record(cls, line: BudgetLineRecord) -> BudgetLine:
         return cls(
             id=strawberry.ID(str(line.id)),
+            fiscal_year=line.fiscal_year,
             sub_activity_code=line.sub_activity_code,
             account_code=line.account_code,
             description=line.description,
@@ -208,7 +219,79 @@ class BudgetLine:
             committed=line.money.committed,
             disbursed=line.money.disbursed,
             remaining=line.money.remaining,
+            absorption=float(line.absorption) if line.absorption is not None else None,
+            code=line.code,
+        )
+
+    @strawberry.field(description="The department whose budget holds the line.")
+    async def department(self, info: Info) -> Department | None:
+        record = await resolve.department_by_key(info.context, opd_key(self.fiscal_year, self.code))
+        return Department.from_record(record) if record else None
+
+
+@strawberry.input(
+    description="Every field given must hold. A list of values (`...In`) holds when the"
+    " value is one of them; an empty list matches nothing. `not` and `anyOf` nest at most"
+    " 3 levels deep."
+)
+class BudgetLineFilter:
+    department_code: str | None = strawberry.field(
+        default=None,
+        description="The department, with its sub-units. At the top of a list it is the"
+        " department listed, which a department system may name only as its own; inside"
+        " `not` and `anyOf` a condition like any other.",
+    )
+    department_code_in: list[str] | None = strawberry.field(
+        default=None, description="One of these departments, each with its sub-units."
+    )
+    fiscal_year: int | None = None
+    fiscal_year_in: list[int] | None = None
+    account_code_prefix: str | None = strawberry.field(
+        default=None, description='The account code starts with this, e.g. "5.1.02".'
+    )
+    not_: BudgetLineFilter | None = strawberry.field(
+        default=None, name="not", description="None of what this filter matches."
+    )
+    any_of: list[BudgetLineFilter] | None = strawberry.field(
+        default=None, description="At least one of these filters holds; [] matches nothing."
+    )
+
+    def line_filter(self, top: bool = True) -> BudgetLineFilterRecord:
+        """The connector's filter. At the top of a list `departmentCode` is the list's
+        scope, not a condition."""
+        return BudgetLineFilterRecord(
+            fiscal_years=values_of(self.fiscal_year, self.fiscal_year_in),
+            department_codes=department_codes(
+                None if top else self.department_code,
+                self.department_code_in,
+                "filter.departmentCode",
+            ),
+            account_code_prefix=self.account_code_prefix,
+            none_of=self.not_.line_filter(top=False) if self.not_ else None,
+            any_of=tuple(g.line_filter(top=False) for g in self.any_of)
+            if self.any_of is not None
+            else None,
         )
 
 
-__all__ = ["Budget", "BudgetLine", "Department", "WorkUnit"]
+async def budget_line_connection(
+    info: Info,
+    scope: PaymentScope,
+    line_filter: BudgetLineFilterRecord,
+    order_by: list[BudgetLineOrderBy] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[BudgetLine]:
+    ctx = info.context
+    orders = cursors.canonical(order_by or ())
+    page = await resolve.budget_lines(ctx, scope, line_filter, orders, first, after)
+    return connection(
+        page.items,
+        page.has_next,
+        lambda line: cursors.line_cursor(orders, line),
+        BudgetLine.from_record,
+        lambda: resolve.count_budget_lines(ctx, scope, line_filter),
+    )
+
+
+__all__ = ["Budget", "BudgetLine", "BudgetLineFilter", "Department", "WorkUnit"]

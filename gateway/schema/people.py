@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from connectors.ekin.records import Activity as ActivityRecord
-from connectors.ekin.records import Person, PersonFilter, VisibleRows
+from connectors.ekin.records import ActivityFilter as ActivityCondition
+from connectors.ekin.records import (
+    ActivityOrderBy,
+    EmployeeOrderBy,
+    OwnedActivity,
+    Person,
+    PersonFilter,
+    VisibleRows,
+    normal_order,
+)
 from connectors.ekin.records import Position as PositionRecord
 from gateway import cursors
-from gateway.access.policy import EmployeeSubject
-from gateway.context import Info
+from gateway.access.policy import EmployeeSubject, Topic
+from gateway.context import Info, OperationContext
+from gateway.crosswalk import Crosswalk
+from gateway.day_windows import check_window, wib_range
+from gateway.joins import units_of_department, units_of_departments
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as resolve
 from gateway.resolvers import performance as performance_resolvers
 from gateway.schema import enums, finance, organisation, performance
+from gateway.schema.filtering import values_of
+from gateway.schema.pagination import Connection, connection
 from gateway.schema.refs import (
     AllowanceRef,
     DepartmentRef,
@@ -27,31 +43,170 @@ from gateway.schema.refs import (
 )
 from gateway.schema.scalars import Nip, Period
 
+T = TypeVar("T")
 
-@strawberry.input
+
+@dataclass(frozen=True, slots=True)
+class Departments:
+    """Department codes as conditions on e-kin units, through the crosswalk of a year."""
+
+    crosswalk: Crosswalk
+    fiscal_year: int
+
+    def scope(self, code: str) -> tuple[int, ...]:
+        """The units of the department a list is scoped to: unknown is NOT_FOUND."""
+        return tuple(units_of_department(self.crosswalk, self.fiscal_year, code))
+
+    def units(self, codes: Sequence[str], argument: str) -> tuple[int, ...]:
+        """The units of any of these departments (a department without units: none)."""
+        return units_of_departments(self.crosswalk, self.fiscal_year, codes, argument)
+
+
+def units_condition(
+    departments: Departments,
+    scope: tuple[int, ...] | None,
+    codes: Sequence[str] | None,
+    unit_id: int | None,
+    unit_ids: Sequence[int] | None,
+) -> tuple[int, ...] | None:
+    """The units all the given fields allow (None: no condition): a department scope, any
+    of some departments, one unit, any of some units."""
+    allowed: set[int] | None = None if scope is None else set(scope)
+    for units in (
+        None if codes is None else departments.units(codes, "departmentCodeIn"),
+        None if unit_id is None else (unit_id,),
+        unit_ids,
+    ):
+        if units is not None:
+            allowed = set(units) if allowed is None else allowed & set(units)
+    return None if allowed is None else tuple(sorted(allowed))
+
+
+ALL_HOLD = (
+    "Every field given holds. A field `xIn` holds for any of its values (an empty list"
+    " matches nothing); `not` matches everything its filter does not match; `anyOf`"
+    " matches what one of its filters matches (an empty list matches nothing). `not` and"
+    " `anyOf` nest at most 3 deep."
+)
+
+
+@strawberry.input(description=f"Narrows an employee list. {ALL_HOLD}")
 class EmployeeFilter:
-    department_code: str | None = None
-    unit_id: int | None = None
-    name_contains: str | None = None
-    rank: str | None = None
+    department_code: str | None = strawberry.field(
+        default=None,
+        description="Staff of the department's e-kin units in the current fiscal year. At"
+        " the top of `employees(filter:)` it is also the list's scope: a department system"
+        " may name only its own, and an unknown department is NOT_FOUND.",
+    )
+    department_code_in: list[str] | None = strawberry.field(
+        default=None, description="Staff of any of these departments."
+    )
+    unit_id: int | None = strawberry.field(default=None, description="An e-kin unit (skpd.id).")
+    unit_id_in: list[int] | None = None
+    name_contains: str | None = strawberry.field(
+        default=None, description="Part of the name without titles, in any case."
+    )
+    rank: str | None = strawberry.field(default=None, description="A golongan: III/a, IX.")
+    rank_in: list[str] | None = None
     employment_type: enums.EmploymentType | None = None
+    employment_type_in: list[enums.EmploymentType] | None = None
     active: bool | None = None
+    not_: EmployeeFilter | None = strawberry.field(
+        name="not",
+        default=None,
+        description="None of what this filter matches (an employee without a rank is not"
+        " matched by `rank`, so `not: {rank: ...}` keeps them).",
+    )
+    any_of: list[EmployeeFilter] | None = strawberry.field(
+        default=None, description="At least one of these filters."
+    )
 
-    def person_filter(self, visible: VisibleRows | None) -> PersonFilter:
-        """The filter as the connector takes it, with the caller's row rule."""
+    def person_filter(
+        self, departments: Departments, visible: VisibleRows | None, scope: str | None = None
+    ) -> PersonFilter:
+        """The filter as the connector takes it, with the caller's row rule. `scope`: the
+        department the list is scoped to, in place of this filter's departmentCode."""
+        units = departments.scope(scope) if scope is not None else None
+        return replace(self._condition(departments, units), visible=visible)
+
+    def _condition(self, departments: Departments, scope: tuple[int, ...] | None) -> PersonFilter:
+        if self.department_code is not None:
+            plain = departments.units([self.department_code], "departmentCode")
+            scope = plain if scope is None else tuple(u for u in scope if u in plain)
         name = self.name_contains.strip() if self.name_contains else None
-        return PersonFilter(name or None, self.rank, self.employment_type, self.active, visible)
+        return PersonFilter(
+            name_contains=name or None,
+            rank=self.rank,
+            employment_type=self.employment_type,
+            active=self.active,
+            unit_ids=units_condition(
+                departments, scope, self.department_code_in, self.unit_id, self.unit_id_in
+            ),
+            rank_in=_tuple(self.rank_in),
+            employment_type_in=_tuple(self.employment_type_in),
+            none_of=self.not_._condition(departments, None) if self.not_ else None,
+            any_of=None
+            if self.any_of is None
+            else tuple(f._condition(departments, None) for f in self.any_of),
+        )
 
     def scope_excludes(self, department_code: str) -> bool:
         """Inside a department, a filter naming another department matches nobody."""
         return self.department_code is not None and self.department_code != department_code
 
 
+def _tuple(values: Sequence[T] | None) -> tuple[T, ...] | None:
+    return None if values is None else tuple(values)
+
+
+def employee_order(order_by: Sequence[EmployeeOrderBy] | None) -> tuple[EmployeeOrderBy, ...]:
+    """An ordering of employees as it sorts (default: by NIP)."""
+    return normal_order(order_by, EmployeeOrderBy.NIP_ASC, "NIP")
+
+
+EMPLOYEE_ORDER_BY = (
+    "Applied in order, then by NIP in the direction of the last; default [NIP_ASC]. A"
+    " cursor belongs to the ordering it was given out in."
+)
+ACTIVITY_ORDER_BY = (
+    "Applied in order, then by id in the direction of the last; default [STARTS_AT_ASC]."
+    " A cursor belongs to the ordering it was given out in."
+)
+
+
+def city_employee_filter(ctx: OperationContext, f: EmployeeFilter) -> PersonFilter:
+    """The filter of `employees(filter:)`: its departmentCode (a department system's own
+    when it names none) is the list's scope, each departmentCodeIn is held to the caller's
+    departments as well, and the caller's row rule applies."""
+    code = ctx.access.departments_scope(
+        Topic.PEOPLE, f.department_code, f.department_code_in, "filter.departmentCode"
+    )
+    departments = Departments(ctx.crosswalk, ctx.fiscal_year)
+    return f.person_filter(departments, ctx.access.people_rows(), scope=code)
+
+
+async def employee_connection(
+    info: Info,
+    scope: tuple[int, ...] | None,
+    person_filter: PersonFilter,
+    order_by: Sequence[EmployeeOrderBy] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Employee]:
+    """A page of employees of some units (None: the city), with its cursors and count."""
+    ctx = info.context
+    order = employee_order(order_by)
+    page = await resolve.employees(ctx, scope, person_filter, order, first, after)
+    return connection(
+        page.items,
+        page.has_next,
+        lambda placed: cursors.employee_cursor(order, placed.position),
+        lambda placed: Employee.from_record(placed.item),
+        lambda: resolve.count_employees(ctx, scope, person_filter),
+    )
+
+
 PERSONAL = "Personal: null, with a FORBIDDEN error, for roles that may not read it."
-
-
-def cursor_of(person: Person) -> str:
-    return cursors.encode("employee", person.nip)
 
 
 @strawberry.type(description="A civil servant as e-kin knows them.")
@@ -204,6 +359,105 @@ class Activity:
         record = await resolve.person(info.context, self.reviewer_nip)
         return Employee.from_record(record) if record else None
 
+    @classmethod
+    def owned(cls, owned: OwnedActivity) -> Activity:
+        """An activity of a list, seen with its owner's record as the list read it."""
+        activity = owned.activity
+        owner = EmployeeSubject(activity.nip, owned.owner_unit_id, owned.owner_position_id)
+        return cls.from_record(activity, owner)
+
+
+@strawberry.input(
+    description="Narrows an activity list to the activities that start on the WIB days"
+    f" from..to (at most 366 days). {ALL_HOLD}"
+    " A filter inside `not` or `anyOf` carries its own from..to: one more condition, that"
+    " the activity starts within that window too."
+)
+class ActivityFilter:
+    from_: date = strawberry.field(name="from", description="The first WIB day.")
+    to: date = strawberry.field(description="The last WIB day, included.")
+    department_code: str | None = strawberry.field(
+        default=None,
+        description="Activities of the staff of the department's e-kin units in the current"
+        " fiscal year. At the top of `activities(filter:)` a department system may name"
+        " only its own, and an unknown department is NOT_FOUND.",
+    )
+    department_code_in: list[str] | None = None
+    unit_id: int | None = strawberry.field(
+        default=None, description="Activities of the staff of an e-kin unit (skpd.id)."
+    )
+    unit_id_in: list[int] | None = None
+    nip: Nip | None = strawberry.field(default=None, description="Activities of one employee.")
+    nip_in: list[Nip] | None = None
+    status_in: list[enums.ActivityStatus] | None = None
+    kind_in: list[enums.ActivityKind] | None = None
+    not_: ActivityFilter | None = strawberry.field(
+        name="not", default=None, description="None of what this filter matches."
+    )
+    any_of: list[ActivityFilter] | None = strawberry.field(
+        default=None, description="At least one of these filters."
+    )
+
+    def condition(self, departments: Departments, scope: str | None) -> ActivityCondition:
+        """The filter as the connector takes it. `scope`: the department the list is
+        scoped to, in place of this filter's departmentCode (None: as a plain condition)."""
+        check_window(self.from_, self.to)
+        starts_from, starts_before = wib_range(self.from_, self.to)
+        if scope is not None:
+            units: tuple[int, ...] | None = departments.scope(scope)
+        elif self.department_code is not None:
+            units = departments.units([self.department_code], "departmentCode")
+        else:
+            units = None
+        owners = values_of(self.nip, self.nip_in)
+        return ActivityCondition(
+            starts_from=starts_from,
+            starts_before=starts_before,
+            unit_ids=units_condition(
+                departments, units, self.department_code_in, self.unit_id, self.unit_id_in
+            ),
+            nips=owners,
+            statuses=_tuple(self.status_in),
+            kinds=_tuple(self.kind_in),
+            none_of=self.not_.condition(departments, None) if self.not_ else None,
+            any_of=None
+            if self.any_of is None
+            else tuple(f.condition(departments, None) for f in self.any_of),
+        )
+
+
+def activity_order(order_by: Sequence[ActivityOrderBy] | None) -> tuple[ActivityOrderBy, ...]:
+    """An ordering of activities as it sorts (default: by start, earliest first)."""
+    return normal_order(order_by, ActivityOrderBy.STARTS_AT_ASC)
+
+
+async def activity_connection(
+    info: Info,
+    f: ActivityFilter,
+    order_by: Sequence[ActivityOrderBy] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Activity]:
+    """The activities a filter matches that the caller may see (in SQL: a department
+    system those of its units, STAFF their own and those below them)."""
+    ctx = info.context
+    code = ctx.access.departments_scope(
+        Topic.ACTIVITIES, f.department_code, f.department_code_in, "filter.departmentCode"
+    )
+    departments = Departments(ctx.crosswalk, ctx.fiscal_year)
+    condition = replace(
+        f.condition(departments, code), visible=ctx.access.people_rows(Topic.ACTIVITIES)
+    )
+    order = activity_order(order_by)
+    page = await resolve.activity_page(ctx, condition, order, first, after)
+    return connection(
+        page.items,
+        page.has_next,
+        lambda placed: cursors.activity_cursor(order, placed.position),
+        lambda placed: Activity.owned(placed.item),
+        lambda: resolve.count_activities(ctx, condition),
+    )
+
 
 async def employee_or_none(info: Info, nip: str | None) -> Employee | None:
     """An e-kin employee for an NIP found in another system; None when e-kin has nobody."""
@@ -213,4 +467,4 @@ async def employee_or_none(info: Info, nip: str | None) -> Employee | None:
     return Employee.from_record(record) if record else None
 
 
-__all__ = ["Activity", "Employee", "EmployeeFilter", "Position"]
+__all__ = ["Activity", "ActivityFilter", "Employee", "EmployeeFilter", "Position"]

@@ -12,7 +12,7 @@ from gateway.joins import Reconciliation
 from gateway.resolvers import finance as finance_resolvers
 from gateway.schema import enums, finance, people
 from gateway.schema.refs import EmployeeRef, PaymentRequestRef
-from gateway.schema.scalars import Period
+from gateway.schema.scalars import Nip, Period
 
 
 @strawberry.type(description="e-kin's month-end result for one employee.")
@@ -36,8 +36,28 @@ class MonthlyPerformance:
         )
 
 
-@strawberry.type(description="TPP of one employee and month: expected by e-kin, paid by sppspm.")
+ALLOWANCES = (
+    "Allowance reconciliation of a month: every employee of the department (or the city),"
+    " and every NIP that e-kin does not know but the department's requests (any request)"
+    " pay, with status UNKNOWN_EMPLOYEE, so that the sums equal sppspm's. By NIP unless"
+    " ordered otherwise."
+)
+ALLOWANCE_ORDER_BY = (
+    "Applied in turn, then by NIP: EXPECTED, PAID and DIFFERENCE order by those amounts,"
+    " NIP by the employee's number. A cursor belongs to the ordering that gave it out."
+)
+
+
+@strawberry.type(
+    description="TPP of one employee and month: expected by e-kin, paid by sppspm. For an"
+    " NIP that e-kin does not know, `employee` is null, nothing is expected and the status"
+    " is UNKNOWN_EMPLOYEE."
+)
 class Allowance:
+    nip: Nip = strawberry.field(
+        description="Whom sppspm pays, or e-kin expects to be paid; also when e-kin does"
+        " not know the NIP (then see dataIssues)."
+    )
     period: Period
     basis: Decimal
     percent: int
@@ -46,8 +66,8 @@ class Allowance:
     in_process: Decimal = strawberry.field(description="On requests not rejected, no SP2D yet.")
     difference: Decimal = strawberry.field(description="paid - expected")
     status: enums.AllowanceStatus
-    nip: strawberry.Private[str]
     request_ids: strawberry.Private[tuple[int, ...]]
+    known: strawberry.Private[bool] = True
 
     @classmethod
     def from_record(cls, r: Reconciliation) -> Allowance:
@@ -60,12 +80,15 @@ class Allowance:
             in_process=r.in_process,
             difference=r.difference,
             status=enums.AllowanceStatus(r.status),
-            nip=r.nip,
+            nip=Nip(r.nip),
             request_ids=r.request_ids,
+            known=r.known,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Null for an NIP that e-kin does not know.")
     async def employee(self, info: Info) -> EmployeeRef | None:
+        if not self.known:
+            return None  # nobody to look up (nor to refuse: there is no one to see)
         return await people.employee_or_none(info, self.nip)
 
     @strawberry.field(description="Requests carrying TPP lines for this employee and month.")

@@ -13,11 +13,11 @@ from gateway.context import Info
 from gateway.joins import require_department_code
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
-from gateway.resolvers import people as people_resolvers
 from gateway.resolvers import performance as performance_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.resolvers import system as system_resolvers
 from gateway.schema import enums, finance, organisation, people, performance, system
+from gateway.schema.filtering import LINE_ORDER, PAYMENT_ORDER
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.scalars import Nip, Period
 from gateway.schema.service_level import ServiceLevel
@@ -56,20 +56,31 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         filter: people.EmployeeFilter | None = None,
+        order_by: Annotated[
+            list[enums.EmployeeOrder] | None,
+            strawberry.argument(description=people.EMPLOYEE_ORDER_BY),
+        ] = None,
     ) -> Connection[people.Employee]:
-        ctx = info.context
-        f = filter or people.EmployeeFilter()
-        code = ctx.access.department_scope(Topic.PEOPLE, f.department_code, "filter.departmentCode")
-        scope = people_resolvers.top_level_scope(ctx, code, f.unit_id)
-        person_filter = f.person_filter(ctx.access.people_rows())
-        page = await people_resolvers.employees(ctx, scope, person_filter, first, after)
-        return connection(
-            page.items,
-            page.has_next,
-            people.cursor_of,
-            people.Employee.from_record,
-            lambda: people_resolvers.count_employees(ctx, scope, person_filter),
-        )
+        person_filter = people.city_employee_filter(info.context, filter or people.EmployeeFilter())
+        return await people.employee_connection(info, None, person_filter, order_by, first, after)
+
+    @strawberry.field(
+        description="Activities that start in a window of WIB days, of the staff the caller"
+        " may see: a department system its department's, STAFF their own and those below"
+        " them, analysts and administrators everybody's."
+    )
+    async def activities(
+        self,
+        info: Info,
+        filter: people.ActivityFilter,
+        order_by: Annotated[
+            list[enums.ActivityOrder] | None,
+            strawberry.argument(description=people.ACTIVITY_ORDER_BY),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[people.Activity]:
+        return await people.activity_connection(info, filter, order_by, first, after)
 
     @strawberry.field
     async def payment_request(self, info: Info, number: str) -> finance.PaymentRequest | None:
@@ -83,16 +94,42 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         filter: finance.PaymentRequestFilter | None = None,
-        order_by: enums.PaymentRequestOrder = enums.PaymentRequestOrder.REQUESTED_AT_DESC,
+        order_by: Annotated[
+            list[enums.PaymentRequestOrder] | None,
+            strawberry.argument(description=PAYMENT_ORDER),
+        ] = None,
     ) -> Connection[finance.PaymentRequest]:
         f = filter or finance.PaymentRequestFilter()
-        code = info.context.access.department_scope(
-            Topic.PAYMENTS, f.department_code, "filter.departmentCode"
+        code = info.context.access.departments_scope(
+            Topic.PAYMENTS, f.department_code, f.department_code_in, "filter.departmentCode"
         )
         scope = finance_resolvers.scope_of(code, None)
         return await finance.request_connection(info, scope, f, order_by, first, after)
 
-    @strawberry.field(description="Allowance reconciliation of a month, by NIP.")
+    @strawberry.field(
+        description="Budget lines (DPA) of every department and year the caller sees."
+    )
+    async def budget_lines(
+        self,
+        info: Info,
+        filter: organisation.BudgetLineFilter | None = None,
+        order_by: Annotated[
+            list[enums.BudgetLineOrder] | None,
+            strawberry.argument(description=LINE_ORDER),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[organisation.BudgetLine]:
+        f = filter or organisation.BudgetLineFilter()
+        code = info.context.access.departments_scope(
+            Topic.DIRECTORY, f.department_code, f.department_code_in, "filter.departmentCode"
+        )
+        scope = finance_resolvers.scope_of(code, None)
+        return await organisation.budget_line_connection(
+            info, scope, f.line_filter(), order_by, first, after
+        )
+
+    @strawberry.field(description=performance.ALLOWANCES)
     async def allowances(
         self,
         info: Info,
@@ -101,11 +138,16 @@ class Query:
         status: enums.AllowanceStatus | None = None,
         first: int | None = None,
         after: str | None = None,
+        order_by: Annotated[
+            list[enums.AllowanceOrder] | None,
+            strawberry.argument(description=performance.ALLOWANCE_ORDER_BY),
+        ] = None,
     ) -> Connection[performance.Allowance]:
         ctx = info.context
         code = ctx.access.department_scope(Topic.PAYMENTS, department_code, "departmentCode")
+        orders = cursors.allowance_orders(order_by or [])
         page, total = await performance_resolvers.allowances(
-            ctx, period, code, status.value if status else None, first, after
+            ctx, period, code, status.value if status else None, orders, first, after
         )
 
         async def count() -> int:
@@ -114,7 +156,7 @@ class Query:
         return connection(
             page.items,
             page.has_next,
-            lambda r: cursors.encode("allowance", r.nip),
+            lambda r: cursors.allowance_cursor(orders, r),
             performance.Allowance.from_record,
             count,
         )
