@@ -5,6 +5,7 @@ the connections the frontends and department systems use."""
 
 from __future__ import annotations
 
+
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -39,6 +40,8 @@ DINKES = "1.02.0.00.0.00.01.0000"
 ANALYST_READS = """query($nip: Nip!) {
   employee(nip: $nip) { name department { name } allowance(period: "2026-10") { paid } }
   allowances(period: "2026-10", first: 5) { totalCount }
+  departments { code }
+  employees(first: 3) { totalCount edges { node { nip } } }
 }"""
 # What a frontend asks: lists and budgets on sppspm, nothing that reads tpp_rincian.
 FRONTEND = """{
@@ -441,3 +444,16 @@ async def test_a_replica_that_is_down_stops_analysts_not_the_frontends(
         assert [s["healthy"] for s in sources["sources"]] == [False, False]
     finally:
         await asyncio.to_thread(replica_server.ensure_postgres_running)
+
+
+async def test_an_analysts_city_wide_lists_read_through_the_analytics_pools(
+    gateway: Gateway,
+) -> None:
+    sent = Sent(gateway)
+    await gateway.as_caller(token("ANALYST")).data(
+        '{ activities(filter: {from: "2026-10-01", to: "2026-10-07"}, first: 3) { totalCount }'
+        " employees(first: 3) { totalCount } departments { code } }"
+    )
+    moved = sent.moved()
+    assert moved["ekin"] == moved["sppspm"] == 0, moved
+    assert moved["ekin-analytics"] >= 4 and moved["sppspm-analytics"] >= 1, moved

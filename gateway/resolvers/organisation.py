@@ -32,7 +32,7 @@ async def department_by_key(ctx: OperationContext, key: DepartmentKey) -> Financ
 
 
 async def departments(ctx: OperationContext, fiscal_year: int | None) -> list[FinanceUnit]:
-    return await ctx.services.sppspm.departments(fiscal_year or ctx.fiscal_year)
+    return await ctx.reads.sppspm.departments(fiscal_year or ctx.fiscal_year)
 
 
 async def department_units(ctx: OperationContext, key: DepartmentKey) -> list[Unit]:

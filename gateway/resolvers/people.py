@@ -40,7 +40,7 @@ async def employees(
     size = cursors.page_size(first)
     position = cursors.employee_after(order, after)
     if scope is None:
-        return await ctx.services.ekin.people_page(person_filter, order, position, size)
+        return await ctx.reads.ekin.people_page(person_filter, order, position, size)
     return await ctx.loaders.people_page.load((scope, (person_filter, order, position, size)))
 
 
@@ -48,7 +48,7 @@ async def count_employees(
     ctx: OperationContext, scope: UnitScope | None, person_filter: PersonFilter
 ) -> int:
     if scope is None:
-        return await ctx.services.ekin.people_count(person_filter)
+        return await ctx.reads.ekin.people_count(person_filter)
     return await ctx.loaders.people_count.load((scope, person_filter))
 
 
@@ -81,8 +81,8 @@ async def activity_page(
     """A page of the activities a filter matches, in a normalised ordering."""
     size = cursors.page_size(first)
     position = cursors.activity_after(order, after)
-    return await ctx.services.ekin.activity_page(activity_filter, order, position, size)
+    return await ctx.reads.ekin.activity_page(activity_filter, order, position, size)
 
 
 async def count_activities(ctx: OperationContext, activity_filter: ActivityFilter) -> int:
-    return await ctx.services.ekin.activity_count(activity_filter)
+    return await ctx.reads.ekin.activity_count(activity_filter)
