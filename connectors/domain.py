@@ -104,3 +104,19 @@ class BudgetLineOrderBy(enum.Enum):
     REMAINING_ASC = "REMAINING_ASC"
     ABSORPTION_DESC = "ABSORPTION_DESC"
     ABSORPTION_ASC = "ABSORPTION_ASC"
+
+
+class PaymentRequestDimension(enum.Enum):
+    """What payment-request statistics group by."""
+
+    DEPARTMENT = "DEPARTMENT"
+    FISCAL_YEAR = "FISCAL_YEAR"
+    TYPE = "TYPE"
+    LS_KIND = "LS_KIND"
+    STATUS = "STATUS"
+    TREASURER = "TREASURER"
+    BUDGET_LINE = "BUDGET_LINE"
+    ACCOUNT = "ACCOUNT"
+    REQUESTED = "REQUESTED"
+    DISBURSED = "DISBURSED"
+    CLOCK_STATE = "CLOCK_STATE"

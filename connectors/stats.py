@@ -19,6 +19,10 @@ from typing import Any
 
 from connectors.sql import Params
 
+DEFAULT_GROUPS = 1_000
+MAX_GROUPS = 10_000
+"""How many groups a statistics field answers with (`first`) unless asked, and at most."""
+
 
 class TimeBucket(enum.Enum):
     DAY = "DAY"
@@ -74,8 +78,10 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class StatsRow:
-    """One group (`keys` one value per key column, in order) or the total (`keys` empty)."""
+    """One group (`keys` one value per key column, named by `names`) or the total (`keys`
+    empty)."""
 
+    names: tuple[str, ...]
     keys: tuple[Any, ...]
     count: int
     measures: dict[str, Summary]
@@ -125,13 +131,14 @@ def grouped(
     by += key_order
     key_list = ", ".join(keys)
     aggregates = _aggregates(measures)
-    nulls = ", ".join(f"null as {k}" for k in keys)
+    # null, but of the key's own type (a bare null would not unite with the groups' keys)
+    nulls = ", ".join(f"(array_agg({k}) filter (where false))[1] as {k}" for k in keys)
     group_columns = f"{key_list}, " if keys else ""
     groups = (
         f"select false as is_total, {group_columns}{aggregates} from matched group by {key_list}"
         f" order by {', '.join(by)} limit {params.add(first, 'int')}"
         if keys
-        else f"select false as is_total, {aggregates} from matched where false"
+        else f"select false as is_total, {aggregates} from matched having false"
     )
     total = f"select true as is_total, {nulls + ', ' if keys else ''}{aggregates} from matched"
     return f"""
@@ -149,8 +156,10 @@ def rows_of(
     total: StatsRow | None = None
     groups: list[StatsRow] = []
     for record in records:
+        total_row = record["is_total"]
         row = StatsRow(
-            tuple(record[k] for k in keys) if not record["is_total"] else (),
+            () if total_row else tuple(keys),
+            () if total_row else tuple(record[k] for k in keys),
             int(record["n"]),
             {
                 m.column: Summary(
@@ -162,7 +171,7 @@ def rows_of(
                 for m in measures
             },
         )
-        if record["is_total"]:
+        if total_row:
             total = row
         else:
             groups.append(row)

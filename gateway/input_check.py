@@ -52,6 +52,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from connectors.columns import Column, Numeric, Text, Whole
 from connectors.ekin import columns as ekin
 from connectors.sppspm import columns as sppspm
+from connectors.stats import MAX_GROUPS
 from connectors.working_days import FIRST_YEAR, LAST_YEAR
 from gateway import cursors
 from gateway.day_windows import check_filter_window
@@ -103,6 +104,12 @@ def _fits_numeric(value: Decimal, column: Numeric) -> bool:
     return abs(value) <= column.largest and isinstance(exponent, int) and -exponent <= column.scale
 
 
+def groups_first(value: int) -> None:
+    """How many groups a statistics field may answer with."""
+    if not 0 <= value <= MAX_GROUPS:
+        raise BadUserInput(f"first must be 0 to {MAX_GROUPS:,}, got {value}")
+
+
 def fiscal_year(value: int) -> None:
     if not FIRST_YEAR <= value <= LAST_YEAR:
         raise BadUserInput(
@@ -149,6 +156,7 @@ RULES: Mapping[str, Check] = {
     "Department.employees.first": cursors.check_first,
     "Department.paymentRequests.first": cursors.check_first,
     "Budget.lines.first": cursors.check_first,
+    "Query.paymentRequestStats.first": groups_first,
     "Query.employees.after": cursors.check_employee_cursor,
     "Department.employees.after": cursors.check_employee_cursor,
     "Query.activities.first": cursors.check_first,

@@ -5,7 +5,6 @@ the connections the frontends and department systems use."""
 
 from __future__ import annotations
 
-
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator

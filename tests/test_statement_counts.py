@@ -87,6 +87,18 @@ ORDERED_DEPARTMENT_STAFF = """{
   }
 }"""
 
+PAYMENT_STATS = """{
+  paymentRequestStats(filter: {fiscalYear: 2026, not: {statusIn: [DRAFT]}},
+                      groupBy: [DEPARTMENT, TREASURER, BUDGET_LINE, DISBURSED],
+                      orderBy: [SUM_DESC], first: 50) {
+    total { count amount { sum } }
+    groups {
+      key { department { name } treasurer { name } budgetLine { description } disbursed }
+      count amount { sum avg } disbursedNet { sum }
+    }
+  }
+}"""
+
 # query -> statements: pinned so that a change in batching is a visible change here.
 PINNED = {
     "department_dashboard": (DEPARTMENT_DASHBOARD, 9),
@@ -100,6 +112,9 @@ PINNED = {
     "ordered_department_staff": (ORDERED_DEPARTMENT_STAFF, 4),
     "budget_lines": (BUDGET_LINES, 3),
     "ordered_department_requests": (ORDERED_DEPARTMENT_REQUESTS, 6),
+    # the grouped statement, then one batch per key that names records: departments,
+    # treasurers, budget lines
+    "payment_stats": (PAYMENT_STATS, 4),
 }
 
 

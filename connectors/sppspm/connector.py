@@ -17,6 +17,7 @@ from connectors.domain import (
     FinanceRoleKind,
     OrderStatus,
     PaymentOrderBy,
+    PaymentRequestDimension,
     PaymentStatus,
     PaymentType,
 )
@@ -48,10 +49,14 @@ from connectors.sppspm.records import (
     PaymentRequest,
     PaymentScope,
     RawNip,
+    RequestStatsGroup,
+    RequestStatsKey,
     RequestSteps,
     StatusChange,
 )
+from connectors.sppspm.statistics import MEASURES, STATS_PARAMETERS_FROM, request_stats
 from connectors.sql import FALSE, Params, all_of
+from connectors.stats import StatsOrderBy, StatsRow, TimeBucket, rows_of
 
 K = TypeVar("K", bound=Hashable)
 
@@ -228,6 +233,30 @@ def _composed(
     return all_of(parts), params.values
 
 
+def _stats_group(row: StatsRow) -> RequestStatsGroup:
+    """A group of the statistics, its key in the domain's vocabulary."""
+    keys = dict(zip(row.names, row.keys, strict=True))
+    code = keys.get("department_code")
+    return RequestStatsGroup(
+        RequestStatsKey(
+            department=(int(keys["department_year"]), code) if code is not None else None,
+            fiscal_year=keys.get("fiscal_year"),
+            type=PaymentType(keys["type"]) if keys.get("type") else None,
+            ls_kind=_LS_KIND.get(keys["ls_kind"]) if keys.get("ls_kind") else None,
+            status=PaymentStatus(keys["status"]) if keys.get("status") else None,
+            treasurer_nip=try_normalise_nip(keys.get("treasurer")),
+            budget_line_id=keys.get("budget_line"),
+            account=keys.get("account"),
+            requested=keys.get("requested"),
+            disbursed=keys.get("disbursed"),
+            clock_state=keys.get("clock_state"),
+        ),
+        row.count,
+        row.measures["amount"],
+        row.measures["disbursed_net"],
+    )
+
+
 def _nip_spellings(nips: Sequence[str]) -> list[str]:
     return [spelling for nip in nips for spelling in spellings(nip)]
 
@@ -347,6 +376,35 @@ class SppspmConnector(Source):
         )
         totals = {row["grp"]: row["total"] for row in rows}
         return {key: int(totals.get(i, 0)) for i, key in enumerate(keys)}
+
+    async def request_stats(
+        self,
+        scope: PaymentScope,
+        payment_filter: PaymentFilter,
+        dimensions: Sequence[PaymentRequestDimension],
+        bucket: TimeBucket,
+        order: Sequence[StatsOrderBy],
+        first: int,
+        clock_states: Mapping[int, str],
+    ) -> tuple[RequestStatsGroup, list[RequestStatsGroup]]:
+        """Statistics of the payment requests of `scope` that match the filter, in one
+        statement: the total, and the first `first` groups by `dimensions` in `order`.
+        `clock_states` gives each request's clock state, for the CLOCK_STATE dimension."""
+        grp, prefixes, years, _ = _scope_arrays({0: scope})
+        params = Params(start=STATS_PARAMETERS_FROM)
+        condition = payment_condition(payment_filter, params)
+        sql, keys = request_stats(dimensions, bucket, condition, order, first, params)
+        rows = await self.fetch(
+            sql,
+            grp,
+            prefixes,
+            years,
+            list(clock_states),
+            list(clock_states.values()),
+            *params.values,
+        )
+        total, groups = rows_of(rows, keys, MEASURES)
+        return _stats_group(total), [_stats_group(g) for g in groups]
 
     async def histories(self, request_ids: Sequence[int]) -> dict[int, list[StatusChange]]:
         """Every status change of each request and of its order and disbursement, in time."""

@@ -85,13 +85,15 @@ COUNT_PARAMETERS_FROM = 4
 """A count statement takes $1-$3 (the groups); the parameters of its condition follow."""
 
 
-def _request_scope(by_department: bool, condition: str) -> str:
-    """FROM and WHERE shared by pages and counts: the requests of each group that meet
-    `condition` (on s, m, d; see `connectors.sppspm.filters`)."""
+def request_scope(by_department: bool, condition: str, joins: str = "") -> str:
+    """FROM and WHERE shared by pages, counts and statistics: the requests of each group
+    that meet `condition` (on s, m, d; see `connectors.sppspm.filters`), with more `joins`
+    when a statement reads more."""
     return f"""
     from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
     join spp s on {_scope_join("s", by_department)}
     {_REQUEST_JOINS}
+    {joins}
     where {condition}
 """
 
@@ -104,7 +106,7 @@ def requests_page(keys: Sequence[SortKey], condition: str, by_department: bool) 
 select * from (
     select g.grp, {_REQUEST_COLUMNS},
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
-    {_request_scope(by_department, condition)}
+    {request_scope(by_department, condition)}
 ) t
 where rn <= $4
 order by grp, rn
@@ -115,7 +117,7 @@ def requests_count(condition: str, by_department: bool) -> str:
     """How many requests of each group meet `condition` (parameters from
     `COUNT_PARAMETERS_FROM` on)."""
     return (
-        f"select g.grp, count(*) as total {_request_scope(by_department, condition)} group by g.grp"
+        f"select g.grp, count(*) as total {request_scope(by_department, condition)} group by g.grp"
     )
 
 

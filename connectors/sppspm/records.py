@@ -16,6 +16,7 @@ from connectors.domain import (
     PaymentStatus,
     PaymentType,
 )
+from connectors.stats import Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +246,28 @@ class Decision:
     reason: str | None = None
     net_amount: Decimal | None = None
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStatsKey:
+    """What a group of payment requests shares: the dimensions asked for, None elsewhere."""
+
+    department: tuple[int, str] | None = None  # (fiscal year, OPD-level code)
+    fiscal_year: int | None = None
+    type: PaymentType | None = None
+    ls_kind: LsKind | None = None
+    status: PaymentStatus | None = None
+    treasurer_nip: str | None = None  # 18 digits; None where sppspm's spelling is no NIP
+    budget_line_id: int | None = None
+    account: str | None = None
+    requested: str | None = None  # a time bucket's label
+    disbursed: str | None = None
+    clock_state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStatsGroup:
+    key: RequestStatsKey
+    count: int
+    amount: Summary
+    disbursed_net: Summary

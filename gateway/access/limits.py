@@ -18,6 +18,9 @@ interface or union costs its multiplier; scalar and enum fields cost 0. List siz
   default); missing, null or not an integer counts 50, more than 500 counts 500 (the
   resolvers cap `first` there), a negative value counts 0 (the resolver refuses it);
 * the Connection's `edges` (and so the edge's `node`) have size 1;
+* a statistics field (its type's name ends with "Stats" and it takes `first`) has the size
+  of its `first` (missing or null: 1,000; more than 10,000 counts 10,000), and its
+  `groups` size 1: each group, with the records its key names, counts `first` times;
 * other list fields use `LIST_SIZES`, keyed by "Type.field", else `DEFAULT_LIST_SIZE` (20);
 * every other field has size 1.
 
@@ -108,6 +111,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from connectors.stats import DEFAULT_GROUPS, MAX_GROUPS
 from gateway.cursors import DEFAULT_FIRST, MAX_FIRST
 
 DEFAULT_LIST_SIZE = 20
@@ -303,8 +307,13 @@ class _Walker:
     ) -> int:
         """The field's list size: how many times its selections repeat per parent object."""
         if field_type.name.endswith("Connection"):
-            return self._first(node, field)
+            return self._first(node, field, DEFAULT_FIRST, MAX_FIRST)
         if parent.name.endswith("Connection") and name == "edges":
+            return 1
+        if field_type.name.endswith("Stats") and "first" in field.args:
+            # statistics: their groups, each with its key's records, count `first` times
+            return self._first(node, field, DEFAULT_GROUPS, MAX_GROUPS)
+        if parent.name.endswith("Stats") and name == "groups":
             return 1
         field_type_wrapped = field.type
         if isinstance(field_type_wrapped, GraphQLNonNull):
@@ -313,7 +322,7 @@ class _Walker:
             return LIST_SIZES.get(f"{parent.name}.{name}", DEFAULT_LIST_SIZE)
         return 1
 
-    def _first(self, node: FieldNode, field: GraphQLField) -> int:
+    def _first(self, node: FieldNode, field: GraphQLField, default: int, maximum: int) -> int:
         value: Any = None
         for argument in node.arguments or ():
             if argument.name.value == "first":
@@ -326,8 +335,8 @@ class _Walker:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            value = DEFAULT_FIRST
-        return min(max(value, 0), MAX_FIRST)
+            value = default
+        return min(max(value, 0), maximum)
 
     def _value(self, node: ValueNode) -> Any:
         """The value of an argument literal or variable, when it may be an integer."""

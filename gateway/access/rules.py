@@ -38,9 +38,12 @@ TYPE_TOPICS: dict[str, Topic] = {
     "ServiceLevel": Topic.PAYMENTS,  # how payment requests kept their deadlines
     "SourceStatus": Topic.HEALTH,
     "DataIssue": Topic.DATA_QUALITY,
+    "PaymentRequestStats": Topic.PAYMENTS,
+    "PaymentRequestGroup": Topic.PAYMENTS,
+    "PaymentRequestKey": Topic.PAYMENTS,
 }
 
-STRUCTURAL_TYPES = frozenset({"PageInfo", "UserError"})
+STRUCTURAL_TYPES = frozenset({"PageInfo", "UserError", "MoneyStats", "IntStats"})
 """Types that only shape a list or a mutation's answer; suffixes Connection, Edge and
 Payload are structural too."""
 
@@ -55,6 +58,7 @@ FIELD_TOPICS: dict[str, Topic] = {
     "Query.paymentRequests": Topic.PAYMENTS,
     "Query.budgetLines": Topic.DIRECTORY,
     "Query.allowances": Topic.PAYMENTS,
+    "Query.paymentRequestStats": Topic.PAYMENTS,
     "Query.serviceLevel": Topic.PAYMENTS,
     "Query.sources": Topic.HEALTH,
     "Query.dataIssues": Topic.DATA_QUALITY,

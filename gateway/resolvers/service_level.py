@@ -56,13 +56,15 @@ async def requests_in_states(
     wanted = set(wanted)
     if not wanted:
         return {}
-    states = await _clock_states(ctx, [EVERY_YEAR] if fiscal_years is None else fiscal_years)
+    states = await clock_states(ctx, [EVERY_YEAR] if fiscal_years is None else fiscal_years)
     return {
         asked: tuple(sorted(i for i, state in states.items() if state in asked)) for asked in wanted
     }
 
 
-async def _clock_states(ctx: OperationContext, years: Sequence[int]) -> dict[int, ClockState]:
+async def clock_states(ctx: OperationContext, years: Sequence[int]) -> dict[int, ClockState]:
+    """The clock state of every request of these fiscal years, by id (each year worked
+    out once per operation)."""
     found = await ctx.loaders.steps_of_year.load_many(list(years))
     calendar = await ctx.services.calendar.current()
     known = ctx.loaders.clock_states  # no await from here on: one computation per year

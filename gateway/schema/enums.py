@@ -13,6 +13,7 @@ from connectors.domain import (  # noqa: E402
     FinanceRoleKind,
     Gender,
     LsKind,
+    PaymentRequestDimension,  # noqa: E402
     PaymentStatus,
     PaymentType,
     PositionKind,
@@ -23,6 +24,8 @@ from connectors.domain import PaymentOrderBy as PaymentRequestOrder  # noqa: E40
 from connectors.domain import ReviewStatus as ActivityStatus  # noqa: E402
 from connectors.ekin.records import ActivityOrderBy as ActivityOrder  # noqa: E402
 from connectors.ekin.records import EmployeeOrderBy as EmployeeOrder  # noqa: E402
+from connectors.stats import StatsOrderBy as StatsOrder  # noqa: E402
+from connectors.stats import TimeBucket  # noqa: E402
 from gateway.joins import AllowanceOrderBy as AllowanceOrder  # noqa: E402
 
 # strawberry.enum registers the domain enums in place; the names are the contract's.
@@ -54,6 +57,25 @@ strawberry.enum(
     description="STARTS_AT: when the activity starts. MINUTES: its duration in minutes.",
 )
 strawberry.enum(AllowanceOrder, name="AllowanceOrder")
+strawberry.enum(
+    TimeBucket,
+    name="TimeBucket",
+    description="WIB calendar buckets, labelled 2026-10-07 (DAY), 2026-W41 (WEEK, the ISO"
+    " week), 2026-10 (MONTH), 2026-Q4 (QUARTER), 2026 (YEAR).",
+)
+strawberry.enum(
+    StatsOrder,
+    name="StatsOrder",
+    description="How groups are ordered. SUM is the subject's main measure: a payment"
+    " request's amount, an activity's minutes, an allowance's difference (employees: the"
+    " count). Ties are broken by the key, ascending.",
+)
+strawberry.enum(
+    PaymentRequestDimension,
+    name="PaymentRequestDimension",
+    description="DEPARTMENT: the OPD code with its sub-units, in its fiscal year. REQUESTED"
+    " and DISBURSED: the time bucket of requestedAt and of the SP2D's date.",
+)
 
 
 @strawberry.enum

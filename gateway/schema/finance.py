@@ -152,11 +152,11 @@ async def payment_filter_of(
     """The connector's filter for a list of `scope`, every clock condition of the filter
     turned into the ids of the requests in those states (worked out once per operation)."""
     wanted = {states for part in f.parts() if (states := part.clock_states()) is not None}
-    clock_ids = await service_level_resolvers.requests_in_states(ctx, _years(scope, f), wanted)
+    clock_ids = await service_level_resolvers.requests_in_states(ctx, years_of(scope, f), wanted)
     return f.payment_filter(clock_ids)
 
 
-def _years(scope: PaymentScope, f: PaymentRequestFilter) -> tuple[int, ...] | None:
+def years_of(scope: PaymentScope, f: PaymentRequestFilter) -> tuple[int, ...] | None:
     """The fiscal years a list can hold requests of (None: any year)."""
     years = values_of(f.fiscal_year, f.fiscal_year_in)
     if scope.fiscal_year is None:

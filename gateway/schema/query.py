@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 import strawberry
 
+from connectors.stats import DEFAULT_GROUPS
 from gateway import cursors
 from gateway.access.policy import Topic
 from gateway.context import Info
@@ -16,7 +18,7 @@ from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import performance as performance_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.resolvers import system as system_resolvers
-from gateway.schema import enums, finance, organisation, people, performance, system
+from gateway.schema import enums, finance, organisation, people, performance, statistics, system
 from gateway.schema.filtering import LINE_ORDER, PAYMENT_ORDER
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.scalars import Nip, Period
@@ -127,6 +129,28 @@ class Query:
         scope = finance_resolvers.scope_of(code, None)
         return await organisation.budget_line_connection(
             info, scope, f.line_filter(), order_by, first, after
+        )
+
+    @strawberry.field(
+        description="Totals and groups of the payment requests the caller may read that the"
+        " filter matches, with their amounts and SP2D net amounts."
+    )
+    async def payment_request_stats(
+        self,
+        info: Info,
+        filter: finance.PaymentRequestFilter | None = None,
+        group_by: Sequence[enums.PaymentRequestDimension] | None = (),
+        bucket: enums.TimeBucket | None = enums.TimeBucket.MONTH,
+        order_by: list[enums.StatsOrder] | None = None,
+        first: int | None = DEFAULT_GROUPS,
+    ) -> statistics.PaymentRequestStats:
+        return await statistics.payment_request_stats(
+            info,
+            filter or finance.PaymentRequestFilter(),
+            group_by or (),
+            bucket or enums.TimeBucket.MONTH,
+            order_by or (),
+            DEFAULT_GROUPS if first is None else first,
         )
 
     @strawberry.field(description=performance.ALLOWANCES)
