@@ -120,3 +120,25 @@ class PaymentRequestDimension(enum.Enum):
     REQUESTED = "REQUESTED"
     DISBURSED = "DISBURSED"
     CLOCK_STATE = "CLOCK_STATE"
+
+
+class ActivityDimension(enum.Enum):
+    """What activity statistics group by."""
+
+    DEPARTMENT = "DEPARTMENT"
+    UNIT = "UNIT"
+    EMPLOYEE = "EMPLOYEE"
+    KIND = "KIND"
+    STATUS = "STATUS"
+    STARTED = "STARTED"
+
+
+class EmployeeDimension(enum.Enum):
+    """What employee statistics group by."""
+
+    DEPARTMENT = "DEPARTMENT"
+    UNIT = "UNIT"
+    EMPLOYMENT_TYPE = "EMPLOYMENT_TYPE"
+    RANK = "RANK"
+    POSITION_KIND = "POSITION_KIND"
+    ACTIVE = "ACTIVE"

@@ -6,10 +6,11 @@ Resolvers never join the two systems themselves; they call these functions.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from connectors.domain import EmploymentType, PositionKind
 from connectors.ekin.records import ExpectedAllowance
 from connectors.sppspm.records import AllowancePayments
 from gateway.crosswalk import Crosswalk, department_code_of, is_department_code
@@ -51,9 +52,12 @@ class Reconciliation:
         return "UNDERPAID" if self.paid < self.expected else "OVERPAID"
 
 
+_NOTHING = Decimal(0)
+
+
 def reconcile(expected: ExpectedAllowance, payments: AllowancePayments | None) -> Reconciliation:
-    paid = payments.paid if payments else Decimal(0)
-    in_process = payments.in_process if payments else Decimal(0)
+    paid = payments.paid if payments else _NOTHING
+    in_process = payments.in_process if payments else _NOTHING
     ids = tuple(payments.request_ids) if payments else ()
     return Reconciliation(
         expected.nip,
@@ -108,13 +112,103 @@ def payments_per_employee(
         total = result.setdefault(nip, AllowancePayments(nip, part.period))
         total.paid += part.paid
         total.in_process += part.in_process
-        total.request_ids.extend(i for i in part.request_ids if i not in total.request_ids)
+        for request_id in part.request_ids:
+            if request_id not in total.request_ids:
+                total.request_ids.append(request_id)
     return result
 
 
 def of_department(department_code: str) -> Callable[[str], bool]:
     """Whether a finance code is the department's own or one of its sub-units'."""
     return lambda code: department_code_of(code) == department_code
+
+
+@dataclass(frozen=True, slots=True)
+class AllowanceLedger:
+    """Both sides of the allowance reconciliation for some periods, each source read once:
+    e-kin's expectations (period -> NIP) and sppspm's TPP lines (period -> (NIP, finance
+    code of the paying request)). When `expected` holds only some units' staff, `staff`
+    holds the other NIPs e-kin knows among those the scope's requests pay."""
+
+    expected: Mapping[str, Mapping[str, ExpectedAllowance]]
+    lines: Mapping[str, Mapping[tuple[str, str], AllowancePayments]]
+    staff: frozenset[str] = frozenset()
+
+    def knows(self, period: str, nip: str) -> bool:
+        return nip in self.expected[period] or nip in self.staff
+
+    def strangers(self, period: str) -> dict[tuple[str, str], AllowancePayments]:
+        """The lines of a period paid to NIPs that e-kin does not know."""
+        return {k: p for k, p in self.lines[period].items() if not self.knows(period, k[0])}
+
+    def unknown_by_department(self, period: str) -> dict[str, dict[str, AllowancePayments]]:
+        """What sppspm pays NIPs that e-kin does not know, per department whose requests
+        (its code or a sub-unit's) pay them, with that department's lines only: what each
+        department's list holds of them."""
+        strangers = self.strangers(period)
+        codes = sorted({department_code_of(code) for _nip, code in strangers})
+        return {code: payments_per_employee(strangers, of_department(code)) for code in codes}
+
+    def rows(self, period: str, department_code: str | None) -> list[Reconciliation]:
+        """The reconciliation of a period, by NIP: every employee of `expected` with all
+        they are paid wherever from, and the NIPs that e-kin does not know: for the city
+        with all their lines, for a department those its requests pay, with those lines."""
+        payments = payments_per_employee(self.lines[period])
+        if department_code is None:
+            unknown = payments_per_employee(self.strangers(period))
+        else:
+            unknown = self.unknown_by_department(period).get(department_code, {})
+        return reconcile_all(self.expected[period], payments, unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class AllowanceFact:
+    """A row of the reconciliation as statistics group it: the department of the
+    employee's unit through the crosswalk of the period's year (of the paying requests
+    for an NIP that e-kin does not know), and e-kin's employment type and position kind
+    (None for such an NIP)."""
+
+    row: Reconciliation
+    department: DepartmentKey | None
+    employment_type: EmploymentType | None
+    position_kind: PositionKind | None
+
+
+def allowance_facts(
+    ledger: AllowanceLedger, crosswalk: Crosswalk, period: str
+) -> Iterator[AllowanceFact]:
+    """Every row of a period's reconciliation, each in one department (or none): an
+    employee's row (all they are paid, wherever from) in their unit's, none for a unit the
+    crosswalk does not map; an NIP that e-kin does not know once in each department whose
+    requests pay it, with those requests' lines, as that department's list shows it. The
+    parts of such an NIP add up to the city's row."""
+    year = int(period[:4])
+    expected = ledger.expected[period]
+    payments = payments_per_employee(ledger.lines[period])
+    departments: dict[int, DepartmentKey | None] = {}  # per unit: a city is 12,000 rows
+    for nip, employee in expected.items():
+        unit = employee.unit_id
+        if unit not in departments:
+            departments[unit] = department_of_unit(crosswalk, year, unit)
+        yield AllowanceFact(
+            reconcile(employee, payments.get(nip)),
+            departments[unit],
+            employee.employment_type,
+            employee.position_kind,
+        )
+    for code, unknown in ledger.unknown_by_department(period).items():
+        for part in unknown.values():
+            yield AllowanceFact(unknown_employee(part), (year, code), None, None)
+
+
+class AllowanceDimension(enum.Enum):
+    """What allowance statistics group by."""
+
+    DEPARTMENT = "DEPARTMENT"
+    STATUS = "STATUS"
+    PERIOD = "PERIOD"
+    EMPLOYMENT_TYPE = "EMPLOYMENT_TYPE"
+    POSITION_KIND = "POSITION_KIND"
 
 
 class AllowanceOrderBy(enum.Enum):
@@ -177,6 +271,14 @@ def department_of_unit(
 ) -> DepartmentKey | None:
     code = crosswalk.department_of(fiscal_year, unit_id)
     return (fiscal_year, code) if code else None
+
+
+def unit_departments(crosswalk: Crosswalk, fiscal_year: int) -> dict[int, str]:
+    """The department code of every e-kin unit the crosswalk maps in a year, for e-kin's
+    statements that group by department (an unmapped unit is absent: no department)."""
+    return {
+        e.ekin_unit_id: e.department_code for e in crosswalk.entries if e.fiscal_year == fiscal_year
+    }
 
 
 def opd_key(fiscal_year: int, finance_code: str) -> DepartmentKey:

@@ -31,8 +31,10 @@ import pytest
 
 from connectors.domain import (
     WIB,
+    ActivityDimension,
     ActivityKind,
     BudgetLineOrderBy,
+    EmployeeDimension,
     EmploymentType,
     LsKind,
     PaymentOrderBy,
@@ -43,6 +45,7 @@ from connectors.domain import (
 from connectors.ekin import changes as ekin_changes
 from connectors.ekin import connector as ekin_connector
 from connectors.ekin import queries as ekin_queries
+from connectors.ekin import statistics as ekin_statistics
 from connectors.ekin import writes as ekin_writes
 from connectors.ekin.connector import next_period_start, period_start, wib_midnight
 from connectors.ekin.records import (
@@ -65,9 +68,10 @@ from connectors.sppspm.filters import (
 )
 from connectors.sppspm.records import BudgetLineFilter, PaymentFilter
 from connectors.sql import Params, all_of
+from connectors.stats import StatsOrderBy, TimeBucket
 from tests.conftest import Databases
 
-EKIN_MODULES = (ekin_queries, ekin_writes, ekin_changes, ekin_connector)
+EKIN_MODULES = (ekin_queries, ekin_writes, ekin_changes, ekin_connector, ekin_statistics)
 SPPSPM_MODULES = (sppspm_queries, sppspm_writes, sppspm_changes, sppspm_connector)
 
 
@@ -215,6 +219,57 @@ def _activities(k: Keys | None, owner: str, count: bool) -> eq.Built:
     return eq.activity_page(f, kinds, order, (60, month[0], 5), 21)
 
 
+def _activity_stats(k: Keys | None, owner: str) -> eq.Built:
+    """Activity statistics of a month as analysts ask them: of the city by department, unit
+    and week; of some NIPs by department, employee, kind, status and day; of some units as
+    STAFF see them, by employee."""
+    nips, units, positions, month = _ekin_keys(k)
+    window = ActivityFilter(starts_from=month[0], starts_before=month[1])
+    d = ActivityDimension
+    f, dimensions, bucket = {
+        "city": (window, (d.DEPARTMENT, d.UNIT, d.STARTED), TimeBucket.WEEK),
+        "nips": (
+            replace(window, nips=tuple(nips), none_of=ActivityFilter(kinds=(ActivityKind.LEAVE,))),
+            (d.DEPARTMENT, d.EMPLOYEE, d.KIND, d.STATUS, d.STARTED),
+            TimeBucket.DAY,
+        ),
+        "units": (
+            replace(
+                window,
+                unit_ids=tuple(units),
+                visible=VisibleRows((), tuple(positions), tuple(nips[:1])),
+            ),
+            (d.EMPLOYEE,),
+            TimeBucket.WEEK,
+        ),
+    }[owner]
+    kinds = {kind.value: code for kind, code in ekin_connector.KINERJA_KIND.items()}
+    departments = dict.fromkeys(units, "1.02.0.00.0.00.01.0000")
+    statement, _ = ekin_statistics.activity_stats(
+        f, kinds, dimensions, bucket, (StatsOrderBy.SUM_DESC,), 50, departments
+    )
+    return statement
+
+
+def _employee_stats(k: Keys | None) -> eq.Built:
+    """Employee statistics by every dimension, with a row rule, `not` and `anyOf`."""
+    nips, units, positions, _ = _ekin_keys(k)
+    f = PersonFilter(
+        visible=VisibleRows(tuple(units), tuple(positions), tuple(nips[:1])),
+        none_of=PersonFilter(rank_in=("III/a",)),
+        any_of=(PersonFilter(active=True), PersonFilter(employment_type=EmploymentType.PPPK)),
+    )
+    statement, _ = ekin_statistics.employee_stats(
+        f,
+        ekin_connector.POSITION_KIND_NAMES,
+        tuple(EmployeeDimension),
+        (StatsOrderBy.COUNT_DESC,),
+        50,
+        dict.fromkeys(units, "1.02.0.00.0.00.01.0000"),
+    )
+    return statement
+
+
 def built(name: str, build: Callable[[Keys | None], eq.Built], *whole: str) -> Statement:
     """An e-kin statement built from parts, planned with the seed's values."""
     return Statement("ekin", name, build(None).sql, lambda k: build(k).args, frozenset(whole))
@@ -321,6 +376,12 @@ STATEMENTS = [
     built("activity_count[nips]", lambda k: _activities(k, "nips", True)),
     built("activity_page[units]", lambda k: _activities(k, "units", False), "pegawai"),
     built("activity_count[units]", lambda k: _activities(k, "units", True), "pegawai"),
+    # Statistics of activities read them as the list does (above); of employees, pegawai
+    # whole (no index on what they group or filter by), each one's position by its key.
+    built("activity_stats[city]", lambda k: _activity_stats(k, "city"), "kinerja"),
+    built("activity_stats[nips]", lambda k: _activity_stats(k, "nips")),
+    built("activity_stats[units]", lambda k: _activity_stats(k, "units"), "pegawai"),
+    built("employee_stats", _employee_stats, "pegawai"),
     ekin(eq, "POSITIONS_BELOW", lambda k: (k.nips[0],), "jabatan"),  # by jabatan.id_atasan
     ekin(eq, "ACTIVITIES", lambda k: (k.nips, *k.month, False, None)),
     ekin(eq, "ACTIVITIES_BY_ID", lambda k: (k.activity_ids,)),
@@ -328,13 +389,19 @@ STATEMENTS = [
     ekin(
         eq,
         "EXPECTED_ALLOWANCES_OF_PEOPLE",
-        lambda k: (k.period, period_start(k.period), k.nips, None),
+        lambda k: ([k.period], [period_start(k.period)], k.nips, None),
+        # each class's basis and the bands in force on each period's first day, worked
+        # out once per period from tables of a few dozen rows
+        "tpp_basis",
+        "tpp_persentase",
     ),
     ekin(
         eq,
         "EXPECTED_ALLOWANCES_OF_UNITS",
-        lambda k: (k.period, period_start(k.period), k.unit_ids),
+        lambda k: ([k.period], [period_start(k.period)], k.unit_ids),
         "pegawai",  # by pegawai.id_skpd
+        "tpp_basis",
+        "tpp_persentase",
     ),
     ekin(
         eq,
@@ -395,7 +462,7 @@ STATEMENTS = [
         for by_department in (True, False)
     ),
     # tpp_rincian has no index on periode or nip.
-    sppspm(sq, "ALLOWANCE_LINES", lambda k: (k.period, k.official_nips), "tpp_rincian"),
+    sppspm(sq, "ALLOWANCE_LINES", lambda k: ([k.period], k.official_nips), "tpp_rincian"),
     # Data-quality reports read every row of a year (no table is indexed by year).
     sppspm(sq, "NIP_SPELLINGS", lambda k: (k.fiscal_year,), "pejabat", "tpp_rincian", "spp"),
     sppspm(sq, "ORPHAN_ALLOWANCE_LINES", lambda k: (k.fiscal_year,), "tpp_rincian"),
@@ -664,3 +731,34 @@ async def test_the_text_spelling_that_hid_the_index_would_be_caught(
     root = await plan(connections["ekin"], text_spelling, args, generic=generic)
     assert "kinerja" in tables_read_whole(root, await index_leaders(connections["ekin"]))
     assert nip_casts(root)
+
+
+@PLANS
+async def test_activity_statistics_of_an_nip_read_kinerja_through_its_nip_index(
+    generic: bool, small_db: Databases, keys: Keys
+) -> None:
+    """With an NIP the statistics reach a month of activities through kinerja (nip,
+    tgl_mulai), planned as PostgreSQL plans them (no setting disabled): one employee's
+    month, not the city's."""
+    one = replace(keys, nips=keys.nips[:1])
+    conn = await asyncpg.connect(small_db.ekin_dsn)
+    try:
+        root = await plan(
+            conn,
+            _activity_stats(None, "nips").sql,
+            _activity_stats(one, "nips").args,
+            generic=generic,
+        )
+        leaders = await index_leaders(conn)
+    finally:
+        await conn.close()
+    through = {  # an index scan, or the bitmap index scan under a bitmap heap scan
+        node["Index Name"]: node.get("Index Cond", "")
+        for node, _ in plan_nodes(root)
+        if leaders.get(node.get("Index Name", ""), ("",))[0] == "kinerja"
+    }
+    shown = json.dumps(root, indent=1)
+    assert "kinerja_nip_tgl_mulai_idx" in through, shown
+    assert re.search(r"\bnip\b", through["kinerja_nip_tgl_mulai_idx"]), shown
+    assert "tgl_mulai" in through["kinerja_nip_tgl_mulai_idx"], shown
+    assert "kinerja" not in tables_read_whole(root, leaders), shown

@@ -610,3 +610,17 @@ def test_a_month_by_month_comparison_fits_analyst_limits_but_not_the_old_ones(
     refused = check(shape, before, "ANALYST")
     assert refused is not None and refused.extensions is not None
     assert refused.extensions["limit"] == "aliases"
+
+
+def test_a_statistics_field_costs_its_first_plus_the_records_its_keys_name(
+    schema: GraphQLSchema,
+) -> None:
+    query = """{ paymentRequestStats(first: 100, groupBy: [DEPARTMENT, TREASURER]) {
+        total { count amount { sum avg } }
+        groups { key { status department { name } treasurer { name } } count amount { sum } }
+    } }"""
+    assert shape_of(schema, query).cost == 100 * (1 + 2)
+    bare = "{ paymentRequestStats { total { count } groups { key { status } count } } }"
+    assert shape_of(schema, bare).cost == 1_000  # the default first
+    most = "{ paymentRequestStats(first: 99999) { groups { count } } }"
+    assert shape_of(schema, most).cost == 10_000  # first counts at most 10,000

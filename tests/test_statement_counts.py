@@ -99,6 +99,38 @@ PAYMENT_STATS = """{
   }
 }"""
 
+ACTIVITY_STATS = """{
+  activityStats(filter: {from: "2026-10-01", to: "2026-10-31",
+                         not: {from: "2026-10-01", to: "2026-10-31", kindIn: [LEAVE]}},
+                groupBy: [DEPARTMENT, UNIT, EMPLOYEE, STARTED], orderBy: [SUM_DESC], first: 50) {
+    total { count minutes { sum } }
+    groups {
+      key { department { name } unit { name } employee { name } started }
+      count minutes { sum avg }
+    }
+  }
+}"""
+
+EMPLOYEE_STATS = """{
+  employeeStats(filter: {anyOf: [{active: true}, {employmentTypeIn: [PPPK]}]},
+                groupBy: [DEPARTMENT, UNIT, RANK, POSITION_KIND], orderBy: [COUNT_DESC]) {
+    total { count }
+    groups { key { department { name } unit { name } rank positionKind } count }
+  }
+}"""
+
+ALLOWANCE_STATS = """{
+  allowanceStats(from: "2026-09", to: "2026-10", filter: {not: {statusIn: [NOT_DUE]}},
+                 groupBy: [DEPARTMENT, STATUS, PERIOD, EMPLOYMENT_TYPE, POSITION_KIND],
+                 orderBy: [SUM_ASC], first: 50) {
+    total { count paid { sum } }
+    groups {
+      key { department { name } status period employmentType positionKind }
+      count difference { sum avg }
+    }
+  }
+}"""
+
 # query -> statements: pinned so that a change in batching is a visible change here.
 PINNED = {
     "department_dashboard": (DEPARTMENT_DASHBOARD, 9),
@@ -115,6 +147,14 @@ PINNED = {
     # the grouped statement, then one batch per key that names records: departments,
     # treasurers, budget lines
     "payment_stats": (PAYMENT_STATS, 4),
+    # each source once for every month asked (e-kin's expectations, sppspm's TPP lines),
+    # then one batch of departments
+    "allowance_stats": (ALLOWANCE_STATS, 3),
+    # the grouped statement on e-kin, then one batch per key that names records:
+    # departments, units, employees
+    "activity_stats": (ACTIVITY_STATS, 4),
+    # the grouped statement on e-kin, then departments and units
+    "employee_stats": (EMPLOYEE_STATS, 3),
 }
 
 

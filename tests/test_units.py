@@ -55,6 +55,9 @@ def _expected(score: str | None, basis: str = "3333333", persen: int | None = 55
         "nilai_skp": Decimal(score) if score is not None else None,
         "basis": Decimal(basis),
         "persen": persen,
+        "id_skpd": 2,
+        "status_kepegawaian": "PNS",
+        "jenis": "FUNGSIONAL",
     }
     return expected_allowance(row, "2026-10")
 

@@ -11,18 +11,25 @@ import asyncpg
 
 from connectors.domain import (
     WIB,
+    ActivityDimension,
     ActivityKind,
+    EmployeeDimension,
     EmploymentType,
     Gender,
     PositionKind,
     ReviewStatus,
 )
 from connectors.ekin import queries as q
+from connectors.ekin import statistics
 from connectors.ekin.records import (
     Activity,
     ActivityFilter,
     ActivityOrderBy,
+    ActivityStatsGroup,
+    ActivityStatsKey,
     EmployeeOrderBy,
+    EmployeeStatsGroup,
+    EmployeeStatsKey,
     ExpectedAllowance,
     MonthlyScore,
     OwnedActivity,
@@ -35,9 +42,12 @@ from connectors.ekin.records import (
 )
 from connectors.paging import Page, cut
 from connectors.source import Source
+from connectors.stats import StatsOrderBy, StatsRow, TimeBucket, rows_of
 
 K = TypeVar("K", bound=Hashable)
 
+_EMPLOYMENT_TYPE = {kind.value: kind for kind in EmploymentType}  # a lookup per row of a year
+_NOTHING = Decimal(0)
 _POSITION_KIND = {
     "STRUKTURAL": PositionKind.STRUCTURAL,
     "FUNGSIONAL": PositionKind.FUNCTIONAL,
@@ -55,6 +65,8 @@ _APPROVE_OF = {v: k for k, v in _REVIEW.items()}
 KINERJA_KIND = {kind: code for code, kind in _ACTIVITY_KIND.items()}
 """e-kin's `jenis_kinerja` of each activity kind."""
 _KIND_CODES = {kind.value: code for kind, code in KINERJA_KIND.items()}
+POSITION_KIND_NAMES = {code: kind.value for code, kind in _POSITION_KIND.items()}
+"""The PositionKind name of each `jabatan.jenis`."""
 BY_NIP = (EmployeeOrderBy.NIP_ASC,)
 
 
@@ -132,6 +144,42 @@ def _placed_people(rows: Sequence[asyncpg.Record], keys: int) -> list[Placed[Per
 
 def _owned_activity(row: asyncpg.Record) -> OwnedActivity:
     return OwnedActivity(activity_of(row), row["owner_unit_id"], row["owner_position_id"])
+
+
+def _activity_stats_group(row: StatsRow) -> ActivityStatsGroup:
+    """A group of activity statistics, its key in the domain's vocabulary (the statement
+    names kinds and statuses so already)."""
+    keys = dict(zip(row.names, row.keys, strict=True))
+    return ActivityStatsGroup(
+        ActivityStatsKey(
+            department_code=keys.get("department_code"),
+            unit_id=keys.get("unit_id"),
+            nip=keys.get("nip"),
+            kind=ActivityKind(keys["kind"]) if keys.get("kind") else None,
+            status=ReviewStatus(keys["status"]) if keys.get("status") else None,
+            started=keys.get("started"),
+        ),
+        row.count,
+        row.measures["minutes"],
+    )
+
+
+def _employee_stats_group(row: StatsRow) -> EmployeeStatsGroup:
+    """A group of employee statistics, its key in the domain's vocabulary."""
+    keys = dict(zip(row.names, row.keys, strict=True))
+    kind = keys.get("employment_type")
+    position_kind = keys.get("position_kind")
+    return EmployeeStatsGroup(
+        EmployeeStatsKey(
+            department_code=keys.get("department_code"),
+            unit_id=keys.get("unit_id"),
+            employment_type=EmploymentType(kind) if kind else None,
+            rank=keys.get("rank"),
+            position_kind=PositionKind(position_kind) if position_kind else None,
+            active=keys.get("active"),
+        ),
+        row.count,
+    )
 
 
 class EkinConnector(Source):
@@ -285,6 +333,46 @@ class EkinConnector(Source):
         rows = await self.fetch(built.sql, *built.args)
         return int(rows[0]["total"])
 
+    async def activity_stats(
+        self,
+        activity_filter: ActivityFilter,
+        dimensions: Sequence[ActivityDimension],
+        bucket: TimeBucket,
+        order: Sequence[StatsOrderBy],
+        first: int,
+        departments: Mapping[int, str],
+    ) -> tuple[ActivityStatsGroup, list[ActivityStatsGroup]]:
+        """Statistics of the activities the filter matches, in one statement: the total,
+        and the first `first` groups by `dimensions` in `order`, with the count and the
+        minutes of each. STARTED buckets the start in WIB. `departments` maps unit ids to
+        department codes for DEPARTMENT (a unit it does not name: department None). The
+        filter must carry a window, as the list's does."""
+        _require_window(activity_filter)
+        built, keys = statistics.activity_stats(
+            activity_filter, _KIND_CODES, dimensions, bucket, order, first, departments
+        )
+        rows = await self.fetch(built.sql, *built.args)
+        total, groups = rows_of(rows, keys, statistics.ACTIVITY_MEASURES)
+        return _activity_stats_group(total), [_activity_stats_group(g) for g in groups]
+
+    async def employee_stats(
+        self,
+        person_filter: PersonFilter,
+        dimensions: Sequence[EmployeeDimension],
+        order: Sequence[StatsOrderBy],
+        first: int,
+        departments: Mapping[int, str],
+    ) -> tuple[EmployeeStatsGroup, list[EmployeeStatsGroup]]:
+        """Statistics of the employees the filter matches, in one statement: the total
+        and the first `first` groups by `dimensions` in `order` (SUM: the count).
+        `departments` as in `activity_stats`."""
+        built, keys = statistics.employee_stats(
+            person_filter, POSITION_KIND_NAMES, dimensions, order, first, departments
+        )
+        rows = await self.fetch(built.sql, *built.args)
+        total, groups = rows_of(rows, keys, statistics.EMPLOYEE_MEASURES)
+        return _employee_stats_group(total), [_employee_stats_group(g) for g in groups]
+
     async def activities(
         self, nips: Sequence[str], start: date, end: date, status: ReviewStatus | None
     ) -> dict[str, list[Activity]]:
@@ -326,16 +414,31 @@ class EkinConnector(Source):
         self, period: str, nips: Sequence[str] | None = None, unit_ids: Sequence[int] | None = None
     ) -> dict[str, ExpectedAllowance]:
         """The allowance rule for each employee selected by NIP and/or unit."""
+        return (await self.expected_allowances_of_periods([period], nips, unit_ids))[period]
+
+    async def expected_allowances_of_periods(
+        self,
+        periods: Sequence[str],
+        nips: Sequence[str] | None = None,
+        unit_ids: Sequence[int] | None = None,
+    ) -> dict[str, dict[str, ExpectedAllowance]]:
+        """The allowance rule for each employee selected by NIP and/or unit (None: every
+        employee), for each period, in one statement: period -> NIP -> expectation."""
         units = list(unit_ids) if unit_ids is not None else None
+        first_days = [period_start(period) for period in periods]
         if nips is not None:
             rows = await self.fetch(
-                q.EXPECTED_ALLOWANCES_OF_PEOPLE, period, period_start(period), list(nips), units
+                q.EXPECTED_ALLOWANCES_OF_PEOPLE, list(periods), first_days, list(nips), units
             )
         else:
             rows = await self.fetch(
-                q.EXPECTED_ALLOWANCES_OF_UNITS, period, period_start(period), units
+                q.EXPECTED_ALLOWANCES_OF_UNITS, list(periods), first_days, units
             )
-        return {row["nip"]: expected_allowance(row, period) for row in rows}
+        result: dict[str, dict[str, ExpectedAllowance]] = {period: {} for period in periods}
+        for row in rows:
+            period = row["periode"]
+            result[period][row["nip"]] = expected_allowance(row, period)
+        return result
 
     async def units_performance(
         self, groups: Mapping[K, Sequence[int]], period: str
@@ -380,11 +483,20 @@ def _two_places(value: Decimal | None) -> Decimal | None:
 
 def expected_allowance(row: Mapping[str, object], period: str) -> ExpectedAllowance:
     """basis x percent / 100, half-up to whole rupiah; 0 when inactive or unscored."""
-    basis = row["basis"] if isinstance(row["basis"], Decimal) else Decimal(0)
+    basis = row["basis"] if isinstance(row["basis"], Decimal) else _NOTHING
     scored = row["nilai_skp"] is not None
     percent = int(row["persen"]) if scored and row["persen"] is not None else 0  # type: ignore[call-overload]
     if not row["aktif"] or not scored:
-        expected = Decimal(0)
+        expected = _NOTHING
     else:
         expected = (basis * percent / 100).quantize(Decimal(1), ROUND_HALF_UP)
-    return ExpectedAllowance(str(row["nip"]), period, basis, percent, expected)
+    return ExpectedAllowance(
+        str(row["nip"]),
+        period,
+        basis,
+        percent,
+        expected,
+        int(row["id_skpd"]),  # type: ignore[call-overload]
+        _EMPLOYMENT_TYPE[str(row["status_kepegawaian"])],
+        _POSITION_KIND[str(row["jenis"])],
+    )

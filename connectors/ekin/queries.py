@@ -326,10 +326,10 @@ def activity_condition(f: ActivityFilter, params: Params, kinds: dict[str, str])
     return all_of(parts)
 
 
-def _asks_about_owner(f: ActivityFilter) -> bool:
+def asks_about_owner(f: ActivityFilter) -> bool:
     """Whether a condition of the filter is on the owner's row (`pegawai p`)."""
     nested = ([f.none_of] if f.none_of else []) + list(f.any_of or ())
-    return f.visible is not None or f.unit_ids is not None or any(map(_asks_about_owner, nested))
+    return f.visible is not None or f.unit_ids is not None or any(map(asks_about_owner, nested))
 
 
 def activity_page(
@@ -353,7 +353,7 @@ def activity_page(
             after(keys, position, params) if position is not None else TRUE,
         ]
     )
-    owner = " join pegawai p on p.nip = k.nip" if _asks_about_owner(activity_filter) else ""
+    owner = " join pegawai p on p.nip = k.nip" if asks_about_owner(activity_filter) else ""
     chosen = [replace(key, expression=f"page.sort_{i}") for i, key in enumerate(keys)]
     sql = f"""
 with page as (
@@ -374,7 +374,7 @@ def activity_count(activity_filter: ActivityFilter, kinds: dict[str, str]) -> Bu
     (kinerja.nip is a foreign key that is never null, so the join drops no activity)."""
     params = Params()
     where = activity_condition(activity_filter, params, kinds)
-    owner = " join pegawai p on p.nip = k.nip" if _asks_about_owner(activity_filter) else ""
+    owner = " join pegawai p on p.nip = k.nip" if asks_about_owner(activity_filter) else ""
     sql = f"select count(*) as total from kinerja k{owner} where {where}"
     return Built.of(sql, params)
 
@@ -394,23 +394,36 @@ where s.nip = any($1::bpchar[]) and s.periode = $2
 
 
 def _expected_allowances(selection: str) -> str:
-    """The allowance rule's inputs for the employees `selection` picks; $1 period, $2 its
-    first day."""
+    """The allowance rule's inputs for the employees `selection` picks, one row per
+    employee and period: $1 the periods, $2 their first days (parallel arrays). The basis
+    of each class and the bands of the table in force (each band from its lower bound up
+    to the next one's) are worked out once per period, not per row: a year of the city is
+    150,000 rows."""
     return f"""
-select p.nip, p.aktif, s.nilai_skp,
-       (select b.nilai from tpp_basis b
-         where b.kelas_jabatan = j.kelas_jabatan and b.tgl_berlaku <= $2::date
-         order by b.tgl_berlaku desc limit 1) as basis,
-       (select t.persen from tpp_persentase t
-         where t.tgl_berlaku = (select max(tgl_berlaku) from tpp_persentase
-                                where tgl_berlaku <= $2::date)
-           and t.batas_bawah <= s.nilai_skp
-         order by t.batas_bawah desc limit 1) as persen
-from pegawai p
+with periods as (
+    select u.periode, u.first_day,
+           (select max(tgl_berlaku) from tpp_persentase where tgl_berlaku <= u.first_day)
+             as bands_from
+    from unnest($1::text[], $2::date[]) as u(periode, first_day)
+), bases as (
+    select distinct on (per.periode, b.kelas_jabatan) per.periode, b.kelas_jabatan, b.nilai
+    from periods per join tpp_basis b on b.tgl_berlaku <= per.first_day
+    order by per.periode, b.kelas_jabatan, b.tgl_berlaku desc
+), bands as (
+    select per.periode, t.batas_bawah as low, t.persen,
+           lead(t.batas_bawah) over (partition by per.periode order by t.batas_bawah) as high
+    from periods per join tpp_persentase t on t.tgl_berlaku = per.bands_from
+)
+select per.periode, p.nip, p.aktif, p.id_skpd, p.status_kepegawaian, j.jenis, s.nilai_skp,
+       b.nilai as basis, t.persen
+from periods per
+cross join pegawai p
 join jabatan j on j.id = p.id_jabatan
-left join skp_bulanan s on s.nip = p.nip and s.periode = $1
+left join bases b on b.periode = per.periode and b.kelas_jabatan = j.kelas_jabatan
+left join skp_bulanan s on s.nip = p.nip and s.periode = per.periode
+left join bands t on t.periode = per.periode and s.nilai_skp >= t.low
+                 and (t.high is null or s.nilai_skp < t.high)
 where {selection}
-order by p.nip
 """
 
 

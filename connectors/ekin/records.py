@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from connectors.domain import ActivityKind, EmploymentType, Gender, PositionKind, ReviewStatus
+from connectors.stats import Summary
 
 T = TypeVar("T")
 
@@ -76,13 +77,18 @@ class MonthlyScore:
 
 @dataclass(frozen=True, slots=True)
 class ExpectedAllowance:
-    """What the allowance rule says an employee should be paid for a period."""
+    """What the allowance rule says an employee should be paid for a period, and where the
+    employee stands (unit, employment type, position kind), for statistics that group
+    the reconciliation by them."""
 
     nip: str
     period: str
     basis: Decimal
     percent: int
     expected: Decimal
+    unit_id: int
+    employment_type: EmploymentType
+    position_kind: PositionKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,3 +235,43 @@ class Review:
     approve: bool
     note: str | None
     reviewer_nip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStatsKey:
+    """What a group of activities shares: the dimensions asked for, None elsewhere. With
+    DEPARTMENT asked, `department_code` None is the group of the units the department map
+    does not name."""
+
+    department_code: str | None = None  # as the caller's department map names it
+    unit_id: int | None = None  # the owner's unit
+    nip: str | None = None  # the owner
+    kind: ActivityKind | None = None
+    status: ReviewStatus | None = None
+    started: str | None = None  # a time bucket's label
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStatsGroup:
+    key: ActivityStatsKey
+    count: int
+    minutes: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeStatsKey:
+    """What a group of employees shares: the dimensions asked for, None elsewhere (and
+    None for a unit the department map does not name, or an employee without golongan)."""
+
+    department_code: str | None = None
+    unit_id: int | None = None
+    employment_type: EmploymentType | None = None
+    rank: str | None = None
+    position_kind: PositionKind | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeStatsGroup:
+    key: EmployeeStatsKey
+    count: int

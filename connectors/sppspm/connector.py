@@ -486,7 +486,7 @@ class SppspmConnector(Source):
         no SP2D exists yet. Lines whose NIP cannot be read are left to `dataIssues`.
         """
         rows = await self.fetch(
-            q.ALLOWANCE_LINES, period, _nip_spellings(nips) if nips is not None else None
+            q.ALLOWANCE_LINES, [period], _nip_spellings(nips) if nips is not None else None
         )
         result: dict[str, AllowancePayments] = {}
         for row in rows:
@@ -496,18 +496,20 @@ class SppspmConnector(Source):
         return result
 
     async def allowance_payments_by_unit(
-        self, period: str
-    ) -> dict[tuple[str, str], AllowancePayments]:
-        """The same for every TPP line of a period in the city, per employee and finance
-        code (`kode_skpd`) of the request that carries the line, so that a department's
-        payments can be told from others' (one statement; tpp_rincian has no index a
-        narrower one could use)."""
-        result: dict[tuple[str, str], AllowancePayments] = {}
-        for row in await self.fetch(q.ALLOWANCE_LINES, period, None):
+        self, periods: Sequence[str]
+    ) -> dict[str, dict[tuple[str, str], AllowancePayments]]:
+        """The same for every TPP line of these periods in the city, per period, then per
+        employee and finance code (`kode_skpd`) of the request that carries the line, so
+        that a department's payments can be told from others' (one statement for all the
+        periods; tpp_rincian has no index a narrower one could use)."""
+        result: dict[str, dict[tuple[str, str], AllowancePayments]] = {p: {} for p in periods}
+        for row in await self.fetch(q.ALLOWANCE_LINES, list(periods), None):
             nip = try_normalise_nip(row["nip"])
             if nip is not None:
+                period = row["periode"]
                 key = (nip, row["kode_skpd"])
-                _add_allowance_line(result.setdefault(key, AllowancePayments(nip, period)), row)
+                payments = result[period].setdefault(key, AllowancePayments(nip, period))
+                _add_allowance_line(payments, row)
         return result
 
     async def holidays(self) -> list[date]:

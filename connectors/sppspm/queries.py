@@ -212,15 +212,16 @@ group by g.grp
 """
 
 
-# TPP lines of a period with the state and finance unit of the request that carries them.
+# TPP lines of some periods ($1) with the state and finance unit of the request that
+# carries them; $2 NIP spellings (null: everybody's).
 ALLOWANCE_LINES = """
-select r.nip, r.nilai, s.id as spp_id, s.kode_skpd, s.status, m.status_spm,
+select r.periode, r.nip, r.nilai, s.id as spp_id, s.kode_skpd, s.status, m.status_spm,
        d.id is not null as disbursed
 from tpp_rincian r
 join spp s on s.id = r.id_spp
 left join spm m on m.id_spp = s.id
 left join sp2d d on d.id_spm = m.id
-where r.periode = $1 and ($2::text[] is null or r.nip = any($2::text[]))
+where r.periode = any($1::bpchar[]) and ($2::text[] is null or r.nip = any($2::text[]))
 order by s.id, r.id
 """
 

@@ -20,7 +20,9 @@ interface or union costs its multiplier; scalar and enum fields cost 0. List siz
 * the Connection's `edges` (and so the edge's `node`) have size 1;
 * a statistics field (its type's name ends with "Stats" and it takes `first`) has the size
   of its `first` (missing or null: 1,000; more than 10,000 counts 10,000), and its
-  `groups` size 1: each group, with the records its key names, counts `first` times;
+  `groups` size 1; its groups, keys and measures (types ending in Group or Key, MoneyStats,
+  IntStats) cost nothing of their own, so the field costs its `first` plus `first` for
+  each record its keys name (the contract's "its first plus the records its keys name");
 * other list fields use `LIST_SIZES`, keyed by "Type.field", else `DEFAULT_LIST_SIZE` (20);
 * every other field has size 1.
 
@@ -263,7 +265,10 @@ class _Walker:
                 depth = max(depth, 1 + sub_depth)
                 aliases += sub_aliases
                 if composite and parent is not None and field is not None and field_type:
-                    cost += self._size(selection, parent, name, field, field_type) * (1 + sub_cost)
+                    own = 0 if _shapes_statistics(field_type.name) else 1
+                    cost += self._size(selection, parent, name, field, field_type) * (
+                        own + sub_cost
+                    )
                 else:
                     cost += sub_cost
             elif isinstance(selection, InlineFragmentNode):
@@ -506,6 +511,12 @@ class _DocumentWalker:
         self.in_progress.discard(name)
         self.memo[name] = counted
         return counted
+
+
+def _shapes_statistics(type_name: str) -> bool:
+    """A statistics field's groups, keys and measures: they cost nothing of their own (the
+    field costs its `first`, and each record a key names counts `first` times more)."""
+    return type_name.endswith(("Group", "Key")) or type_name in ("MoneyStats", "IntStats")
 
 
 class QueryRefused(GraphQLError):

@@ -41,6 +41,15 @@ TYPE_TOPICS: dict[str, Topic] = {
     "PaymentRequestStats": Topic.PAYMENTS,
     "PaymentRequestGroup": Topic.PAYMENTS,
     "PaymentRequestKey": Topic.PAYMENTS,
+    "ActivityStats": Topic.ACTIVITIES,
+    "ActivityGroup": Topic.ACTIVITIES,
+    "ActivityKey": Topic.ACTIVITIES,
+    "EmployeeStats": Topic.PEOPLE,
+    "EmployeeGroup": Topic.PEOPLE,
+    "EmployeeKey": Topic.PEOPLE,
+    "AllowanceStats": Topic.PAYMENTS,  # what `allowances` lists, summed
+    "AllowanceGroup": Topic.PAYMENTS,
+    "AllowanceKey": Topic.PAYMENTS,
 }
 
 STRUCTURAL_TYPES = frozenset({"PageInfo", "UserError", "MoneyStats", "IntStats"})
@@ -58,7 +67,10 @@ FIELD_TOPICS: dict[str, Topic] = {
     "Query.paymentRequests": Topic.PAYMENTS,
     "Query.budgetLines": Topic.DIRECTORY,
     "Query.allowances": Topic.PAYMENTS,
+    "Query.allowanceStats": Topic.PAYMENTS,
     "Query.paymentRequestStats": Topic.PAYMENTS,
+    "Query.activityStats": Topic.ACTIVITIES,
+    "Query.employeeStats": Topic.PEOPLE,
     "Query.serviceLevel": Topic.PAYMENTS,
     "Query.sources": Topic.HEALTH,
     "Query.dataIssues": Topic.DATA_QUALITY,

@@ -8,17 +8,16 @@ from collections.abc import Sequence
 from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
 from gateway import cursors
-from gateway.context import OperationContext
+from gateway.context import OperationContext, SourcePair
 from gateway.joins import (
+    AllowanceLedger,
     AllowanceOrderBy,
     DepartmentKey,
     Reconciliation,
     comes_after,
     of_department,
     ordered,
-    payments_per_employee,
     reconcile,
-    reconcile_all,
     units_of_department,
 )
 
@@ -65,29 +64,46 @@ async def allowances(
         if department_code is not None
         else None
     )
-    expected, by_unit = await asyncio.gather(
-        ctx.reads.ekin.expected_allowances(period, unit_ids=units),
-        ctx.reads.sppspm.allowance_payments_by_unit(period),
-    )
-    payments = payments_per_employee(by_unit)
-    if department_code is None:
-        unknown = {nip: p for nip, p in payments.items() if nip not in expected}
-    else:
-        own = payments_per_employee(by_unit, of_department(department_code))
-        strangers = [nip for nip in own if nip not in expected]
-        staff = await ctx.reads.ekin.known_nips(strangers) if strangers else set()
-        unknown = {nip: own[nip] for nip in strangers if nip not in staff}
-    rows = [
-        r
-        for r in reconcile_all(expected, payments, unknown)
-        if status is None or r.status == status
-    ]
+    ledger = await allowance_ledger(ctx.reads, [period], units, department_code)
+    rows = [r for r in ledger.rows(period, department_code) if status is None or r.status == status]
     total = len(rows)
     rows = ordered(rows, orders)
     if position is not None:
         values, nip = position
         rows = [r for r in rows if comes_after(r, orders, values, nip)]
     return cut(rows[: size + 1], size), total
+
+
+async def allowance_ledger(
+    reads: SourcePair,
+    periods: Sequence[str],
+    units: Sequence[int] | None,
+    department_code: str | None,
+) -> AllowanceLedger:
+    """Both sides of the reconciliation of `periods`, each source read once for all of
+    them: e-kin's expectations of the staff of `units` (None: everybody) and every TPP
+    line of the city. When only some units are read, one more statement asks e-kin
+    whether the NIPs the department's requests pay that are not among them are anybody's
+    (only then is an NIP that e-kin does not know told from another department's staff).
+    """
+    expected, lines = await asyncio.gather(
+        reads.ekin.expected_allowances_of_periods(periods, unit_ids=units),
+        reads.sppspm.allowance_payments_by_unit(periods),
+    )
+    staff: frozenset[str] = frozenset()
+    if units is not None:
+        paid_by = of_department(department_code) if department_code is not None else None
+        strangers = sorted(
+            {
+                nip
+                for period in periods
+                for nip, code in lines[period]
+                if nip not in expected[period] and (paid_by is None or paid_by(code))
+            }
+        )
+        if strangers:
+            staff = frozenset(await reads.ekin.known_nips(strangers))
+    return AllowanceLedger(expected, lines, staff)
 
 
 async def department_performance(

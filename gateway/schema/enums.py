@@ -7,8 +7,10 @@ import enum
 import strawberry
 
 from connectors.domain import (  # noqa: E402
+    ActivityDimension,
     ActivityKind,
     Document,
+    EmployeeDimension,
     EmploymentType,
     FinanceRoleKind,
     Gender,
@@ -26,6 +28,7 @@ from connectors.ekin.records import ActivityOrderBy as ActivityOrder  # noqa: E4
 from connectors.ekin.records import EmployeeOrderBy as EmployeeOrder  # noqa: E402
 from connectors.stats import StatsOrderBy as StatsOrder  # noqa: E402
 from connectors.stats import TimeBucket  # noqa: E402
+from gateway.joins import AllowanceDimension  # noqa: E402
 from gateway.joins import AllowanceOrderBy as AllowanceOrder  # noqa: E402
 
 # strawberry.enum registers the domain enums in place; the names are the contract's.
@@ -75,6 +78,30 @@ strawberry.enum(
     name="PaymentRequestDimension",
     description="DEPARTMENT: the OPD code with its sub-units, in its fiscal year. REQUESTED"
     " and DISBURSED: the time bucket of requestedAt and of the SP2D's date.",
+)
+strawberry.enum(
+    ActivityDimension,
+    name="ActivityDimension",
+    description="DEPARTMENT: the department the crosswalk of the current fiscal year maps"
+    " the owner's unit to (a unit it maps to none groups as a null department). UNIT and"
+    " EMPLOYEE: the owner's e-kin unit and the owner. STARTED: the time bucket of the"
+    " start, in WIB.",
+)
+strawberry.enum(
+    EmployeeDimension,
+    name="EmployeeDimension",
+    description="DEPARTMENT: as for activities, of the employee's unit. RANK: the golongan;"
+    " KEY orders it up the ladder (I/a to IV/e, then the PPPK grades), no golongan last."
+    " POSITION_KIND: the kind of the employee's position.",
+)
+
+strawberry.enum(
+    AllowanceDimension,
+    name="AllowanceDimension",
+    description="DEPARTMENT: of the employee's unit through the crosswalk of the period's"
+    " year; for an NIP that e-kin does not know, of the requests that pay it. STATUS: the"
+    " row's AllowanceStatus. PERIOD: the month. EMPLOYMENT_TYPE and POSITION_KIND: e-kin's"
+    " (none for an NIP that e-kin does not know).",
 )
 
 

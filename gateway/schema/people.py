@@ -431,6 +431,17 @@ def activity_order(order_by: Sequence[ActivityOrderBy] | None) -> tuple[Activity
     return normal_order(order_by, ActivityOrderBy.STARTS_AT_ASC)
 
 
+def city_activity_condition(ctx: OperationContext, f: ActivityFilter) -> ActivityCondition:
+    """The condition of `activities(filter:)`: its departmentCode (a department system's
+    own when it names none) is the list's scope, each departmentCodeIn is held to the
+    caller's departments as well, and the caller's row rule on the owners applies."""
+    code = ctx.access.departments_scope(
+        Topic.ACTIVITIES, f.department_code, f.department_code_in, "filter.departmentCode"
+    )
+    departments = Departments(ctx.crosswalk, ctx.fiscal_year)
+    return replace(f.condition(departments, code), visible=ctx.access.people_rows(Topic.ACTIVITIES))
+
+
 async def activity_connection(
     info: Info,
     f: ActivityFilter,
@@ -441,13 +452,7 @@ async def activity_connection(
     """The activities a filter matches that the caller may see (in SQL: a department
     system those of its units, STAFF their own and those below them)."""
     ctx = info.context
-    code = ctx.access.departments_scope(
-        Topic.ACTIVITIES, f.department_code, f.department_code_in, "filter.departmentCode"
-    )
-    departments = Departments(ctx.crosswalk, ctx.fiscal_year)
-    condition = replace(
-        f.condition(departments, code), visible=ctx.access.people_rows(Topic.ACTIVITIES)
-    )
+    condition = city_activity_condition(ctx, f)
     order = activity_order(order_by)
     page = await resolve.activity_page(ctx, condition, order, first, after)
     return connection(

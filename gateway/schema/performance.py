@@ -10,7 +10,9 @@ from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from gateway.context import Info
 from gateway.joins import Reconciliation
 from gateway.resolvers import finance as finance_resolvers
+from gateway.resolvers.statistics import AllowanceCondition
 from gateway.schema import enums, finance, people
+from gateway.schema.filtering import department_codes, values_of
 from gateway.schema.refs import EmployeeRef, PaymentRequestRef
 from gateway.schema.scalars import Nip, Period
 
@@ -97,6 +99,59 @@ class Allowance:
             info.context, list(self.request_ids)
         )
         return [finance.PaymentRequest.from_record(r) for r in records]
+
+
+@strawberry.input(
+    description="Which rows of the reconciliation count. Every field given must hold. A list"
+    " of values (`...In`) holds when the value is one of them; an empty list matches nothing."
+    " `not` and `anyOf` nest at most 3 levels deep."
+)
+class AllowanceFilter:
+    department_code: str | None = strawberry.field(
+        default=None,
+        description="Rows of the department (an OPD code, with its sub-units): its staff"
+        " through the crosswalk of each period's year, and the NIPs that e-kin does not know"
+        " that its requests pay. At the top it is also the scope, which a department system"
+        " may name only as its own.",
+    )
+    department_code_in: list[str] | None = strawberry.field(
+        default=None, description="Rows of any of these departments."
+    )
+    status: enums.AllowanceStatus | None = None
+    status_in: list[enums.AllowanceStatus] | None = None
+    employment_type: enums.EmploymentType | None = strawberry.field(
+        default=None,
+        description="e-kin's employment type; an NIP that e-kin does not know has none.",
+    )
+    employment_type_in: list[enums.EmploymentType] | None = None
+    position_kind: enums.PositionKind | None = strawberry.field(
+        default=None,
+        description="The kind of e-kin position; an NIP that e-kin does not know has none.",
+    )
+    position_kind_in: list[enums.PositionKind] | None = None
+    not_: AllowanceFilter | None = strawberry.field(
+        default=None,
+        name="not",
+        description="None of what this filter matches (a row without an employment type is"
+        " not matched by `employmentTypeIn`, so `not: {employmentTypeIn: [...]}` keeps it).",
+    )
+    any_of: list[AllowanceFilter] | None = strawberry.field(
+        default=None, description="At least one of these filters holds; [] matches nothing."
+    )
+
+    def condition(self) -> AllowanceCondition:
+        """The filter as the reconciliation's rows are checked against it."""
+        statuses = values_of(self.status, self.status_in)
+        return AllowanceCondition(
+            department_codes=department_codes(
+                self.department_code, self.department_code_in, "filter.departmentCode"
+            ),
+            statuses=tuple(s.value for s in statuses) if statuses is not None else None,
+            employment_types=values_of(self.employment_type, self.employment_type_in),
+            position_kinds=values_of(self.position_kind, self.position_kind_in),
+            none_of=self.not_.condition() if self.not_ is not None else None,
+            any_of=tuple(f.condition() for f in self.any_of) if self.any_of is not None else None,
+        )
 
 
 @strawberry.type(description="The active staff of a department in one month.")

@@ -67,6 +67,26 @@ class Query:
         return await people.employee_connection(info, None, person_filter, order_by, first, after)
 
     @strawberry.field(
+        description="Totals and groups of the employees the caller may see that the filter"
+        " matches, as `employees(filter:)` lists them. SUM orders by the count."
+    )
+    async def employee_stats(
+        self,
+        info: Info,
+        filter: people.EmployeeFilter | None = None,
+        group_by: Sequence[enums.EmployeeDimension] | None = (),
+        order_by: list[enums.StatsOrder] | None = None,
+        first: int | None = DEFAULT_GROUPS,
+    ) -> statistics.EmployeeStats:
+        return await statistics.employee_stats(
+            info,
+            filter or people.EmployeeFilter(),
+            group_by or (),
+            order_by or (),
+            DEFAULT_GROUPS if first is None else first,
+        )
+
+    @strawberry.field(
         description="Activities that start in a window of WIB days, of the staff the caller"
         " may see: a department system its department's, STAFF their own and those below"
         " them, analysts and administrators everybody's."
@@ -83,6 +103,28 @@ class Query:
         after: str | None = None,
     ) -> Connection[people.Activity]:
         return await people.activity_connection(info, filter, order_by, first, after)
+
+    @strawberry.field(
+        description="Totals and groups of the activities the caller may see that the filter"
+        " matches, as `activities(filter:)` lists them, with their minutes."
+    )
+    async def activity_stats(
+        self,
+        info: Info,
+        filter: people.ActivityFilter,
+        group_by: Sequence[enums.ActivityDimension] | None = (),
+        bucket: enums.TimeBucket | None = enums.TimeBucket.WEEK,
+        order_by: list[enums.StatsOrder] | None = None,
+        first: int | None = DEFAULT_GROUPS,
+    ) -> statistics.ActivityStats:
+        return await statistics.activity_stats(
+            info,
+            filter,
+            group_by or (),
+            bucket or enums.TimeBucket.WEEK,
+            order_by or (),
+            DEFAULT_GROUPS if first is None else first,
+        )
 
     @strawberry.field
     async def payment_request(self, info: Info, number: str) -> finance.PaymentRequest | None:
@@ -149,6 +191,27 @@ class Query:
             filter or finance.PaymentRequestFilter(),
             group_by or (),
             bucket or enums.TimeBucket.MONTH,
+            order_by or (),
+            DEFAULT_GROUPS if first is None else first,
+        )
+
+    @strawberry.field(description=statistics.ALLOWANCE_STATS)
+    async def allowance_stats(
+        self,
+        info: Info,
+        from_: Annotated[Period, strawberry.argument(name="from")],
+        to: Period,
+        filter: performance.AllowanceFilter | None = None,
+        group_by: Sequence[enums.AllowanceDimension] | None = (),
+        order_by: list[enums.StatsOrder] | None = None,
+        first: int | None = DEFAULT_GROUPS,
+    ) -> statistics.AllowanceStats:
+        return await statistics.allowance_stats(
+            info,
+            from_,
+            to,
+            filter or performance.AllowanceFilter(),
+            group_by or (),
             order_by or (),
             DEFAULT_GROUPS if first is None else first,
         )
