@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import os
 import socket
@@ -235,6 +236,22 @@ async def medium_gateway(medium_db: Databases) -> AsyncIterator[Gateway]:
 async def connected(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct SQL connection for a fixture's lifetime."""
     conn = await asyncpg.connect(dsn)
+    yield conn
+    await conn.close()
+
+
+async def ekin_with_crosswalk(db: Databases) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to e-kin with the crosswalk beside it, as a temporary table
+    `crosswalk (fiscal_year, ekin_unit_id, finance_code)`, for SQL written in the tests."""
+    conn = await asyncpg.connect(db.ekin_dsn)
+    await conn.execute(
+        "create temporary table crosswalk (fiscal_year int, ekin_unit_id int, finance_code text)"
+    )
+    with db.crosswalk.open(encoding="utf-8") as f:
+        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
+    await conn.executemany(
+        "insert into crosswalk values ($1, $2, $3)", [(int(y), int(u), c) for y, u, c in rows]
+    )
     yield conn
     await conn.close()
 

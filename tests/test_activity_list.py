@@ -6,7 +6,6 @@ sort of rows read here, on the small seeded databases (activities of September a
 from __future__ import annotations
 
 import base64
-import csv
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 
 from connectors.domain import WIB
 from connectors.nip import spaced
-from tests.conftest import Databases, Gateway, token
+from tests.conftest import Databases, Gateway, ekin_with_crosswalk, token
 
 ACTIVITIES = """
 query($f: ActivityFilter!, $o: [ActivityOrder!], $first: Int, $after: String) {
@@ -30,17 +29,8 @@ WEEK_SQL = "tgl_mulai >= '2026-10-05T00:00+07:00' and tgl_mulai < '2026-10-10T00
 @pytest.fixture(scope="module")
 async def ekin(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     """e-kin with the crosswalk beside it (a temporary table of this connection)."""
-    conn = await asyncpg.connect(small_db.ekin_dsn)
-    await conn.execute(
-        "create temporary table crosswalk (fiscal_year int, ekin_unit_id int, finance_code text)"
-    )
-    with small_db.crosswalk.open(encoding="utf-8") as f:
-        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
-    await conn.executemany(
-        "insert into crosswalk values ($1, $2, $3)", [(int(y), int(u), c) for y, u, c in rows]
-    )
-    yield conn
-    await conn.close()
+    async for conn in ekin_with_crosswalk(small_db):
+        yield conn
 
 
 UNITS_OF = (

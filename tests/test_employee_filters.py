@@ -6,7 +6,6 @@ visits every matching employee once and its totalCount says how many there are."
 from __future__ import annotations
 
 import base64
-import csv
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,15 @@ import pytest
 
 from connectors.ekin.records import EmployeeOrderBy
 from gateway import cursors
-from tests.conftest import Databases, Gateway, close_gateway, open_gateway, seeded, token
+from tests.conftest import (
+    Databases,
+    Gateway,
+    close_gateway,
+    ekin_with_crosswalk,
+    open_gateway,
+    seeded,
+    token,
+)
 
 YEAR = 2026
 
@@ -58,17 +65,8 @@ async def gateway(filters_db: Databases) -> AsyncIterator[Gateway]:
 async def ekin(filters_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     """e-kin with the crosswalk loaded beside it (a temporary table of this connection), so
     that a department's staff are asked for in SQL, independently of the gateway."""
-    conn = await asyncpg.connect(filters_db.ekin_dsn)
-    await conn.execute(
-        "create temporary table crosswalk (fiscal_year int, ekin_unit_id int, finance_code text)"
-    )
-    with filters_db.crosswalk.open(encoding="utf-8") as f:
-        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
-    await conn.executemany(
-        "insert into crosswalk values ($1, $2, $3)", [(int(y), int(u), c) for y, u, c in rows]
-    )
-    yield conn
-    await conn.close()
+    async for conn in ekin_with_crosswalk(filters_db):
+        yield conn
 
 
 UNITS_OF = (

@@ -7,7 +7,6 @@ empty (as real data has): the seed gives everybody one."""
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,7 +14,15 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import Databases, Gateway, close_gateway, open_gateway, seeded, token
+from tests.conftest import (
+    Databases,
+    Gateway,
+    close_gateway,
+    ekin_with_crosswalk,
+    open_gateway,
+    seeded,
+    token,
+)
 from tests.test_analytics_pools import Sent
 
 POSITION_KINDS = {"STRUKTURAL": "STRUCTURAL", "FUNGSIONAL": "FUNCTIONAL", "PELAKSANA": "EXECUTIVE"}
@@ -64,17 +71,8 @@ async def gateway(stats_db: Databases) -> AsyncIterator[Gateway]:
 @pytest.fixture(scope="module")
 async def ekin(stats_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     """e-kin with the crosswalk beside it (a temporary table of this connection)."""
-    conn = await asyncpg.connect(stats_db.ekin_dsn)
-    await conn.execute(
-        "create temporary table crosswalk (fiscal_year int, ekin_unit_id int, finance_code text)"
-    )
-    with stats_db.crosswalk.open(encoding="utf-8") as f:
-        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))][1:]
-    await conn.executemany(
-        "insert into crosswalk values ($1, $2, $3)", [(int(y), int(u), c) for y, u, c in rows]
-    )
-    yield conn
-    await conn.close()
+    async for conn in ekin_with_crosswalk(stats_db):
+        yield conn
 
 
 async def employees(

@@ -10,6 +10,13 @@ from gateway.joins import require_department_code
 
 V = TypeVar("V", bound=Hashable)
 
+DEPARTMENT_CODE = (
+    "The department, with its sub-units. At the top of a list it is the department listed,"
+    " which a department system may name only as its own; inside `not` and `anyOf` a"
+    " condition like any other."
+)
+DEPARTMENT_CODE_IN = "One of these departments, each with its sub-units."
+
 PAYMENT_ORDER = (
     "Applied in order, then by id; default [REQUESTED_AT_DESC]. DISBURSED_AT puts requests"
     " without an SP2D last either way."

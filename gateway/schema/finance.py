@@ -23,7 +23,12 @@ from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, organisation, people
-from gateway.schema.filtering import department_codes, values_of
+from gateway.schema.filtering import (
+    DEPARTMENT_CODE,
+    DEPARTMENT_CODE_IN,
+    department_codes,
+    values_of,
+)
 from gateway.schema.pagination import Connection, connection
 from gateway.schema.refs import BudgetLineRef, DepartmentRef, EmployeeRef
 from gateway.schema.scalars import Nip
@@ -37,14 +42,9 @@ from gateway.timebound.clock import ClockState
     " 3 levels deep."
 )
 class PaymentRequestFilter:
-    department_code: str | None = strawberry.field(
-        default=None,
-        description="The department, with its sub-units. At the top of a list it is the"
-        " department listed, which a department system may name only as its own; inside"
-        " `not` and `anyOf` a condition like any other.",
-    )
+    department_code: str | None = strawberry.field(default=None, description=DEPARTMENT_CODE)
     department_code_in: list[str] | None = strawberry.field(
-        default=None, description="One of these departments, each with its sub-units."
+        default=None, description=DEPARTMENT_CODE_IN
     )
     fiscal_year: int | None = None
     fiscal_year_in: list[int] | None = None

@@ -22,7 +22,14 @@ from gateway.resolvers import organisation as resolve
 from gateway.resolvers import performance as performance_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
 from gateway.schema import enums, finance, people, performance
-from gateway.schema.filtering import LINE_ORDER, PAYMENT_ORDER, department_codes, values_of
+from gateway.schema.filtering import (
+    DEPARTMENT_CODE,
+    DEPARTMENT_CODE_IN,
+    LINE_ORDER,
+    PAYMENT_ORDER,
+    department_codes,
+    values_of,
+)
 from gateway.schema.pagination import Connection, connection, empty_connection
 from gateway.schema.refs import (
     DepartmentPerformanceRef,
@@ -235,14 +242,9 @@ class BudgetLine:
     " 3 levels deep."
 )
 class BudgetLineFilter:
-    department_code: str | None = strawberry.field(
-        default=None,
-        description="The department, with its sub-units. At the top of a list it is the"
-        " department listed, which a department system may name only as its own; inside"
-        " `not` and `anyOf` a condition like any other.",
-    )
+    department_code: str | None = strawberry.field(default=None, description=DEPARTMENT_CODE)
     department_code_in: list[str] | None = strawberry.field(
-        default=None, description="One of these departments, each with its sub-units."
+        default=None, description=DEPARTMENT_CODE_IN
     )
     fiscal_year: int | None = None
     fiscal_year_in: list[int] | None = None
