@@ -1,4 +1,4 @@
-"""Analysts' questions at a seeded scale: the README's recipes for analysts, each one query.
+"""Analysts' questions at a seeded scale: the recipes of docs/analysts.md, each one query.
 
     python bench/analytics.py                  # city scale in a throw-away embedded PostgreSQL
     python bench/analytics.py --scale small --runs 5

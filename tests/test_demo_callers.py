@@ -1,4 +1,4 @@
-"""The demo's sample callers: one token per role, each able to do what the README shows."""
+"""The demo's sample callers: one token per role, each able to do what docs/clients.md shows."""
 
 from __future__ import annotations
 
