@@ -24,10 +24,11 @@ from gateway.context import Services, SourcePair
 from gateway.crosswalk import Crosswalk, CrosswalkError
 from gateway.events.hub import EventHub
 from gateway.health import readiness
-from gateway.http import BodySizeLimit, GatewayGraphQL
+from gateway.http import GRAPHIQL_ASSETS, BodySizeLimit, GatewayGraphQL
 from gateway.metrics import Metrics
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.status_page import StatusPage
 from gateway.timebound.calendar_cache import CalendarCache
 from gateway.tracing import Tracing
 
@@ -171,16 +172,23 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                 max_age=600,
             ),
         )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+    ]
+    if graphql.graphiql is not None:  # GraphiQL's own scripts and styles, not a CDN's
+        routes.append(Route(GRAPHIQL_ASSETS + "/{path:path}", graphql.graphiql.serve))
+    status = StatusPage(services) if settings.status_page == "public" else None
+    if status is not None:  # operators and the public; "off": / is a 404
+        routes += [Route("/", status.html), Route("/status.json", status.json)]
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics),
-        ],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.status_page = status
     return app

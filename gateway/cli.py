@@ -1,4 +1,4 @@
-"""The `smartgate` command: serve, seed, demo, token, export-schema."""
+"""The `smartgate` command: serve, seed, demo, token, export-schema, settings-table."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gateway.access.caller import Role
 from gateway.crosswalk import CrosswalkError
-from gateway.settings import AccessSettings, Settings, SettingsError
+from gateway.settings import AccessSettings, Settings, SettingsError, settings_table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--no-browser", action="store_true", help="do not open GraphiQL")
 
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    commands.add_parser(
+        "settings-table", help="print the settings as the Markdown table of docs/operations.md"
+    )
 
     token = commands.add_parser(
         "token", help="mint a bearer token with SMARTGATE_JWT_SECRET (or the demo's secret)"
@@ -56,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(reset=args.reset, port=args.port, open_browser=not args.no_browser)
         if args.command == "token":
             return mint_token(args)
+        if args.command == "settings-table":
+            sys.stdout.write(settings_table())
+            return 0
         from gateway.schema import print_schema
 
         sys.stdout.write(print_schema())
@@ -90,6 +96,7 @@ def serve() -> int:
         create_app(settings, services),
         host=settings.host,
         port=settings.port,
+        log_config=None,  # configure_logging has set uvicorn's loggers up: JSON lines
         log_level=settings.log_level,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )

@@ -6,15 +6,22 @@ view. GraphQL over HTTP as the GraphQL Foundation's spec has it
 from __future__ import annotations
 
 import asyncio
+import base64
+import gzip
+import hashlib
+import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
@@ -124,6 +131,13 @@ class GatewayGraphQL(GraphQL[Channel, None]):
     def __init__(self, schema: BaseSchema, services: Services, **options: Any) -> None:
         super().__init__(schema, **options)
         self.services = services
+        # GraphiQL from the gateway's own copy of its scripts (no CDN): served to browsers
+        # on /graphql when graphql_ide is set, its files under GRAPHIQL_ASSETS
+        self.graphiql = GraphiQLAssets.load() if self.graphql_ide else None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        assert self.graphiql is not None  # strawberry asks only when graphql_ide is set
+        return self.graphiql.page_response()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -329,6 +343,118 @@ def _answer(refused: Refused, request: Request | WebSocket) -> Response:
 
 def _with_charset(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE else media_type
+
+
+GRAPHIQL_FOLDER = Path(__file__).parent / "static" / "graphiql"
+GRAPHIQL_ASSETS = "/static/graphiql"
+"""Where GraphiQL's vendored files are served (`/static/graphiql/react-18.2.0/...`). The
+page names them relative to /graphql, so a proxy may put both under a prefix."""
+_ASSET_TAG = re.compile(r"\{\{asset (\S+) (\S+)\}\}")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+_FOREVER = "public, max-age=31536000, immutable"  # each file's URL names its version
+
+
+@dataclass(slots=True)
+class GraphiQLAssets:
+    """GraphiQL's page and the files it loads, vendored under gateway/static/graphiql by
+    scripts/refresh_graphiql.py (pinned versions from the npm registry, their licences
+    beside them, manifest.json). The page loads nothing from anywhere else, and its
+    Content-Security-Policy lets the browser load nothing from anywhere else either."""
+
+    page: str
+    csp: str
+    files: Mapping[str, Path]  # by the path under GRAPHIQL_ASSETS
+    _bodies: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # (path, gzipped)
+
+    @classmethod
+    def load(cls, folder: Path = GRAPHIQL_FOLDER) -> GraphiQLAssets:
+        """The page with each `{{asset PACKAGE PATH}}` of its template replaced by a tag
+        with the file's URL and integrity; fails at start-up when a file is missing."""
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        listed: dict[tuple[str, str], tuple[str, str]] = {}  # (package, path): (url, sri)
+        files: dict[str, Path] = {}
+        for package in manifest["packages"]:
+            served = [(f["path"], f["sri"]) for f in package["files"]]
+            for path, sri in served:
+                url = f"{package['folder']}/{path}"
+                listed[package["name"], path] = (url, sri)
+                files[url] = folder / url
+            licence = f"{package['folder']}/{package['licenseFile']}"
+            files[licence] = folder / licence
+        missing = [str(path) for path in files.values() if not path.is_file()]
+        if missing:
+            raise RuntimeError(
+                f"GraphiQL's files are missing ({', '.join(missing)}): the package was"
+                " installed without its data, or run scripts/refresh_graphiql.py"
+            )
+
+        def tag(match: re.Match[str]) -> str:
+            try:
+                url, sri = listed[match[1], match[2]]
+            except KeyError:
+                raise RuntimeError(
+                    f"graphiql.html loads {match[1]} {match[2]}, which manifest.json does not"
+                    " list: add it to scripts/refresh_graphiql.py and run it"
+                ) from None
+            href = f"{GRAPHIQL_ASSETS.lstrip('/')}/{url}"  # relative to /graphql
+            if url.endswith(".css"):
+                return f'<link rel="stylesheet" href="{href}" integrity="{sri}" />'
+            return f'<script src="{href}" integrity="{sri}"></script>'
+
+        page = _ASSET_TAG.sub(tag, (folder / "graphiql.html").read_text(encoding="utf-8"))
+        inline = " ".join(
+            "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+            for s in _INLINE_SCRIPT.findall(page)
+        )
+        csp = (
+            f"default-src 'self'; script-src 'self' {inline}; style-src 'self' 'unsafe-inline';"
+            " img-src 'self' data:; font-src 'self' data:; connect-src 'self';"
+            " object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
+        return cls(page, csp, files)
+
+    def page_response(self) -> Response:
+        return HTMLResponse(
+            self.page,
+            headers={
+                "Content-Security-Policy": self.csp,
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    async def serve(self, request: Request) -> Response:
+        """One vendored file, cached by browsers for good (its URL names its version),
+        gzipped when the browser takes it (compressed once per process)."""
+        path = request.path_params["path"]
+        file = self.files.get(path)
+        if file is None:
+            return Response("Not Found", 404, media_type="text/plain")
+        gzipped = "gzip" in request.headers.get("accept-encoding", "")
+        body = self._bodies.get((path, gzipped))
+        if body is None:
+            body = await asyncio.to_thread(_read, file, gzipped)
+            self._bodies[path, gzipped] = body
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        headers = {
+            "Cache-Control": _FOREVER,
+            "ETag": etag,
+            "Vary": "Accept-Encoding",
+            "X-Content-Type-Options": "nosniff",
+        }
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        media_type = _MEDIA_TYPES.get(file.suffix, "text/plain; charset=utf-8")
+        return Response(body, headers=headers, media_type=media_type)
+
+
+def _read(file: Path, gzipped: bool) -> bytes:
+    content = file.read_bytes()
+    return gzip.compress(content, 6, mtime=0) if gzipped else content
 
 
 class BodySizeLimit:

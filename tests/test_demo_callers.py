@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from gateway.access.caller import Role
 from gateway.access.tokens import mint
 from gateway.cli import main
 from gateway.sample_callers import SampleCaller, sample_callers
-from tests.conftest import TEST_SECRET, Gateway
+from tests.conftest import TEST_SECRET, Gateway, submitted_copy
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +34,17 @@ async def test_the_sample_staff_member_has_people_below(
 
 
 async def test_the_sample_official_may_verify_requests_of_the_sample_department(
-    gateway: Gateway, callers: dict[Role, SampleCaller]
+    gateway: Gateway, callers: dict[Role, SampleCaller], sppspm_sql: asyncpg.Connection
 ) -> None:
     system = gateway.as_caller(bearer(callers[Role.DEPT_SYSTEM]))
-    requests = await system.data(
-        "{ paymentRequests(first: 1) { edges { node { number fiscalYear } } } }"
-    )
+    requests = await system.data("{ paymentRequests(first: 1) { edges { node { number } } } }")
     number = requests["paymentRequests"]["edges"][0]["node"]["number"]
     finance = gateway.as_caller(bearer(callers[Role.FINANCE]))
-    data = await finance.data(
-        "query($n: String!) { paymentRequest(number: $n) { viewerCan { verify } } }",
-        {"n": number},
-    )
+    async with submitted_copy(sppspm_sql, number) as submitted:
+        data = await finance.data(
+            "query($n: String!) { paymentRequest(number: $n) { viewerCan { verify } } }",
+            {"n": submitted},
+        )
     assert data["paymentRequest"]["viewerCan"]["verify"] is True
 
 

@@ -83,7 +83,7 @@ _RECORD_KIND = {
 EVERY_YEAR = 0
 """A fiscal-year key that stands for all years (a loader key cannot be None)."""
 
-_ORDER_STATUS = [OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.REJECTED]
+ORDER_STATUS = [OrderStatus.DRAFT, OrderStatus.SENT, OrderStatus.ACCEPTED, OrderStatus.REJECTED]
 # An order's own code as the request's status: any order that exists counts as issued.
 _SPM_AS_PAYMENT = [
     PaymentStatus.ORDER_ISSUED,
@@ -115,7 +115,7 @@ def _request(row: Mapping[str, Any]) -> PaymentRequest:
         order = PaymentOrder(
             row["nomor_spm"],
             from_wib(row["tgl_spm"]),
-            _ORDER_STATUS[row["status_spm"]],
+            ORDER_STATUS[row["status_spm"]],
             row["spm_ket_ditolak"],
             try_normalise_nip(row["nip_pa"]),
         )

@@ -25,6 +25,7 @@ from typing import TypeAlias, TypeVar
 
 import asyncpg
 
+from connectors.domain import OrderStatus, PaymentStatus
 from connectors.nip import spaced, try_normalise_nip
 from connectors.refusal import (
     RefusalCode,
@@ -36,6 +37,10 @@ from connectors.refusal import (
 from connectors.source import Source, Transaction
 from connectors.sppspm import numbering
 from connectors.sppspm.columns import AMOUNT
+
+# the reads' own translation of the status codes, so that a write judges a request by the
+# status clients see
+from connectors.sppspm.connector import ORDER_STATUS, payment_status
 from connectors.sppspm.filters import LS_KIND_CODES
 from connectors.sppspm.records import AllowanceLine, Decision, NewPaymentRequest, Step
 
@@ -341,7 +346,7 @@ def _note(text: str, decision: Decision) -> str:
 
 
 async def _verify(tx: Transaction, state: Row, decision: Decision) -> None:
-    if state["status"] != 1 or state["spm_id"] is not None:
+    if not legal_now(Step.VERIFY, *_statuses(state)):
         raise _invalid(decision, state)
     if decision.approve:
         await tx.execute(SET_REQUEST_STATUS, state["id"], 2, None)
@@ -354,7 +359,7 @@ async def _verify(tx: Transaction, state: Row, decision: Decision) -> None:
 
 
 async def _order(tx: Transaction, state: Row, decision: Decision) -> None:
-    if state["status"] != 2 or state["spm_id"] is not None:
+    if not legal_now(Step.ORDER, *_statuses(state)):
         raise _invalid(decision, state)
     actor = spaced(decision.actor_nip)
     if not decision.approve:
@@ -375,7 +380,7 @@ async def _order(tx: Transaction, state: Row, decision: Decision) -> None:
 
 
 async def _disburse(tx: Transaction, state: Row, decision: Decision) -> None:
-    if state["spm_id"] is None or state["status_spm"] != 1 or state["sp2d_id"] is not None:
+    if not legal_now(Step.DISBURSE, *_statuses(state)):
         raise _invalid(decision, state)
     actor = spaced(decision.actor_nip)
     if not decision.approve:
@@ -448,6 +453,13 @@ _STEPS: dict[Step, Callable[[Transaction, Row, Decision], Awaitable[None]]] = {
     Step.ORDER: _order,
     Step.DISBURSE: _disburse,
 }
+
+LEGAL_FROM: dict[Step, tuple[PaymentStatus, OrderStatus | None]] = {
+    Step.VERIFY: (PaymentStatus.SUBMITTED, None),
+    Step.ORDER: (PaymentStatus.VERIFIED, None),
+    Step.DISBURSE: (PaymentStatus.ORDER_ISSUED, OrderStatus.SENT),
+}
+"""The request's status, and its SPM's, from which each step may be taken."""
 _NEEDS = {
     Step.VERIFY: "a submitted SPP (status SUBMITTED)",
     Step.ORDER: "a verified SPP without an SPM (status VERIFIED)",
@@ -455,23 +467,26 @@ _NEEDS = {
 }
 
 
+def legal_now(step: Step, status: PaymentStatus, order: OrderStatus | None) -> bool:
+    """Whether `step` may be taken now on a request in `status` whose SPM is in `order`
+    (None: it has none). The one rule: the steps above enforce it under the request's
+    lock, and `PaymentRequest.viewerCan` answers with it."""
+    return (status, order) == LEGAL_FROM[step]
+
+
+def _statuses(state: Row) -> tuple[PaymentStatus, OrderStatus | None]:
+    """A locked request's status and its SPM's, read as the connector's reads give them."""
+    status = payment_status(state["status"], state["status_spm"], state["sp2d_id"] is not None)
+    return status, None if state["spm_id"] is None else ORDER_STATUS[state["status_spm"]]
+
+
 def _invalid(decision: Decision, state: Row) -> WriteRefused:
     return WriteRefused(
         RefusalCode.INVALID_TRANSITION,
         f"the {decision.step.value} step needs {_NEEDS[decision.step]};"
-        f" this request is {_status_name(state)}",
+        f" this request is {_statuses(state)[0].value}",
         "number",
     )
-
-
-def _status_name(state: Row) -> str:
-    if state["sp2d_id"] is not None:
-        return "DISBURSED"
-    if state["status_spm"] == 3:
-        return "ORDER_REJECTED"
-    if state["spm_id"] is not None:
-        return "ORDER_ISSUED"
-    return ("DRAFT", "SUBMITTED", "VERIFIED", "REJECTED")[state["status"]]
 
 
 # -- shared ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The audit log: one JSON line per mutation and per request that read personal fields.
+"""The audit log: one JSON line per mutation and per request that read personal fields,
+its fields at the top level of the line (see gateway/logs.py).
 
 Logged to the `smartgate.audit` logger, so operators can route it to its own file. A
 line holds when, the request id, who (`sub`, roles), what (operation name and the
@@ -9,11 +10,11 @@ never logged: they can hold personal data themselves.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import UTC, datetime
 
 from gateway.access.caller import Caller
+from gateway.logs import FIELDS
 
 audit_log = logging.getLogger("smartgate.audit")
 
@@ -59,4 +60,12 @@ def write_line(
         "personal_fields": {field: sorted(nips) for field, nips in sorted(trail.personal.items())},
         "errors": errors,
     }
-    audit_log.info(json.dumps(line, ensure_ascii=False))
+    # The fields go at the top level of the JSON line (gateway.logs.JsonLines), so `jq`
+    # reads them as they are; the message only names the operation.
+    audit_log.info(
+        "audit %s %s by %s",
+        line["operation_type"],
+        operation_name or "(anonymous operation)",
+        caller.sub,
+        extra={FIELDS: line},
+    )

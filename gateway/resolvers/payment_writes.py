@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 
-from connectors.domain import LsKind, PaymentType
+from connectors.domain import LsKind, OrderStatus, PaymentStatus, PaymentType
 from connectors.refusal import RefusalCode, WriteRefused
 from connectors.sppspm import writes
 from connectors.sppspm.columns import ALLOWANCE_AMOUNT
@@ -27,6 +27,19 @@ _APPOINTEE = {
     Step.ORDER: "the PA appointed in pejabat for the request's department and year",
     Step.DISBURSE: "the KUASA_BUD appointed in pejabat for the request's year",
 }
+
+
+async def may_take_now(
+    ctx: OperationContext,
+    step: Step,
+    subject: PaymentSubject,
+    status: PaymentStatus,
+    order: OrderStatus | None,
+) -> bool:
+    """Whether the caller may take `step` on a request now: the request is in the status
+    the step starts from (`writes.legal_now`) and the caller's appointment allows it. What
+    `decide` would accept, short of the idempotent replay of a step already taken."""
+    return writes.legal_now(step, status, order) and await ctx.access.may(ACTION_OF[step], subject)
 
 
 async def _reloaded(ctx: OperationContext, request_id: int) -> PaymentRequest:

@@ -9,19 +9,20 @@ from decimal import Decimal
 import strawberry
 
 from connectors.domain import PaymentOrderBy
-from connectors.sppspm.records import DEFAULT_ORDER, Official, PaymentFilter, PaymentScope
+from connectors.sppspm.records import DEFAULT_ORDER, Official, PaymentFilter, PaymentScope, Step
 from connectors.sppspm.records import Disbursement as DisbursementRecord
 from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
 from gateway import cursors
-from gateway.access.policy import FinanceAction, PaymentSubject
+from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import opd_key
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
+from gateway.resolvers.payment_writes import may_take_now
 from gateway.schema import enums, organisation, people
 from gateway.schema.filtering import (
     DEPARTMENT_CODE,
@@ -290,13 +291,17 @@ class PaymentRequest:
     async def treasurer(self, info: Info) -> EmployeeRef | None:
         return await people.employee_or_none(info, self.treasurer_nip)
 
-    @strawberry.field(description="What the caller may do with this request.")
+    @strawberry.field(description="Which steps the caller may take on this request now.")
     async def viewer_can(self, info: Info) -> FinancePowers:
-        access, subject = info.context.access, self.access_subject()
+        subject, order = self.access_subject(), self.order.status if self.order else None
+
+        async def now(step: Step) -> bool:
+            return await may_take_now(info.context, step, subject, self.status, order)
+
         return FinancePowers(
-            verify=await access.may(FinanceAction.VERIFY, subject),
-            issue_order=await access.may(FinanceAction.ISSUE_ORDER, subject),
-            issue_disbursement=await access.may(FinanceAction.ISSUE_DISBURSEMENT, subject),
+            verify=await now(Step.VERIFY),
+            issue_order=await now(Step.ORDER),
+            issue_disbursement=await now(Step.DISBURSE),
         )
 
     @strawberry.field(description="The service clock of the last stage the request reached.")
@@ -312,14 +317,21 @@ class PaymentRequest:
 
 
 @strawberry.type(
-    description="Which steps the caller's appointments in pejabat allow on a request, for its"
-    " department and fiscal year. The request's status is not considered: the mutation checks"
-    " that the step is legal now."
+    description="Which steps the caller may take on a request now: true when the caller's"
+    " appointment in pejabat for the request's department and fiscal year allows the step"
+    " (or the caller is ADMIN) and the request is in the status the step starts from. So at"
+    " most one is true, and none once the request is rejected or disbursed."
 )
 class FinancePowers:
-    verify: bool = strawberry.field(description="As PPK_SKPD of the department.")
-    issue_order: bool = strawberry.field(description="As PA of the department.")
-    issue_disbursement: bool = strawberry.field(description="As KUASA_BUD.")
+    verify: bool = strawberry.field(
+        description="verifyPaymentRequest: as PPK_SKPD of the department, on a SUBMITTED request."
+    )
+    issue_order: bool = strawberry.field(
+        description="issuePaymentOrder: as PA of the department, on a VERIFIED request."
+    )
+    issue_disbursement: bool = strawberry.field(
+        description="issueDisbursement: as KUASA_BUD, on an ORDER_ISSUED request whose SPM is SENT."
+    )
 
 
 @strawberry.type(description="An appointment in sppspm's pejabat for one fiscal year.")
