@@ -27,6 +27,7 @@ from gateway.access.tokens import TokenVerifier
 from gateway.access.trusted import TrustedDocuments
 from gateway.crosswalk import Crosswalk
 from gateway.events.hub import EventHub
+from gateway.load_shedding import InFlight
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
 from gateway.settings import ANONYMOUS_ROLE, RoleLimits, Settings
@@ -65,8 +66,15 @@ class Services:
     tokens: TokenVerifier | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     trusted_documents: TrustedDocuments | None = None
+    in_flight: InFlight = field(init=False)
 
     def __post_init__(self) -> None:
+        settings = self.settings
+        self.in_flight = InFlight(
+            settings.max_in_flight,
+            settings.max_in_flight_cost,
+            settings.overload_queue_ms / 1000,
+        )
         self.trace_with(self.tracing)
 
     def trace_with(self, tracing: Tracing) -> None:
@@ -100,6 +108,7 @@ class Channel:
     connection_params: dict[str, object] | None = None  # set by strawberry on WebSockets
     response: Response | None = None  # HTTP: where the status and headers are set
     retry_after: str | None = None  # set when the rate limit refused an operation
+    operation_cost: int = 0  # the query cost of the operation being run (access.limits)
 
     @property
     def limits(self) -> RoleLimits:

@@ -103,7 +103,38 @@ def by_key_and_args(
 
 
 class Loaders:
-    """All loaders of one request."""
+    """All loaders of one request, each made the first time the request asks for it: most
+    requests use two or three of them, and making one costs more than a small query's own
+    work. The annotations below are the loaders; `_factories` says how each is made."""
+
+    # e-kin
+    unit: DataLoader[int, Unit | None]
+    position: DataLoader[int, Position | None]
+    person: DataLoader[str, Person | None]
+    supervisor: DataLoader[int, Person | None]
+    subordinates: DataLoader[int, list[Person]]
+    activities: DataLoader[tuple[str, tuple[date, date, ReviewStatus | None]], list[Activity]]
+    monthly_score: DataLoader[tuple[str, str], MonthlyScore | None]
+    expected_allowance: DataLoader[tuple[str, str], ExpectedAllowance | None]
+    people_page: DataLoader[tuple[UnitScope, PeoplePageArgs], Page[Placed[Person]]]
+    people_count: DataLoader[tuple[UnitScope, PersonFilter], int]
+    department_performance: DataLoader[tuple[DepartmentKey, str], UnitsPerformance]
+    # sppspm
+    finance_unit: DataLoader[tuple[int, str], FinanceUnit | None]
+    officials: DataLoader[tuple[str, int | None], list[Official]]
+    request: DataLoader[int, PaymentRequest | None]
+    request_by_number: DataLoader[str, PaymentRequest | None]
+    history: DataLoader[int, list[StatusChange]]
+    request_steps: DataLoader[int, RequestSteps | None]
+    steps_of_year: DataLoader[int, list[RequestSteps]]
+    steps_submitted: DataLoader[tuple[str | None, tuple[date, date]], list[RequestSteps]]
+    budget_line: DataLoader[int, BudgetLine | None]
+    budget_totals: DataLoader[PaymentScope, Money]
+    request_pages: DataLoader[tuple[PaymentScope, RequestPageArgs], Page[PaymentRequest]]
+    request_counts: DataLoader[tuple[PaymentScope, PaymentFilter], int]
+    budget_line_pages: DataLoader[tuple[PaymentScope, BudgetLinePageArgs], Page[BudgetLine]]
+    budget_line_counts: DataLoader[tuple[PaymentScope, BudgetLineFilter], int]
+    allowance_payments: DataLoader[tuple[str, str], AllowancePayments | None]
 
     def __init__(
         self,
@@ -113,117 +144,120 @@ class Loaders:
         tracer: Tracer | None = None,
     ) -> None:
         self._crosswalk = crosswalk
-
-        # e-kin
-        self.unit: DataLoader[int, Unit | None] = by_key(ekin.units)
-        self.position: DataLoader[int, Position | None] = by_key(ekin.positions)
-        self.person: DataLoader[str, Person | None] = by_key(ekin.people)
-        self.supervisor: DataLoader[int, Person | None] = by_key(ekin.supervisors)
-        self.subordinates: DataLoader[int, list[Person]] = by_key(ekin.subordinates, list)
-        self.activities: DataLoader[
-            tuple[str, tuple[date, date, ReviewStatus | None]], list[Activity]
-        ] = by_key_and_args(lambda nips, a: ekin.activities(nips, *a), list)
-        self.monthly_score: DataLoader[tuple[str, str], MonthlyScore | None] = by_key_and_args(
-            ekin.monthly_scores
-        )
-        self.expected_allowance: DataLoader[tuple[str, str], ExpectedAllowance | None] = (
-            by_key_and_args(lambda nips, period: ekin.expected_allowances(period, nips=nips))
-        )
-
-        async def people_pages(
-            scopes: list[UnitScope], args: PeoplePageArgs
-        ) -> Mapping[UnitScope, Page[Placed[Person]]]:
-            return await ekin.ordered_people_pages({scope: scope for scope in scopes}, *args)
-
-        async def people_counts(
-            scopes: list[UnitScope], person_filter: PersonFilter
-        ) -> Mapping[UnitScope, int]:
-            return await ekin.people_counts({scope: scope for scope in scopes}, person_filter)
-
-        async def performance(
-            keys: list[DepartmentKey], period: str
-        ) -> Mapping[DepartmentKey, UnitsPerformance]:
-            return await ekin.units_performance(self.unit_scopes(keys), period)
-
-        self.people_page: DataLoader[tuple[UnitScope, PeoplePageArgs], Page[Placed[Person]]] = (
-            by_key_and_args(people_pages, Page)
-        )
-        self.people_count: DataLoader[tuple[UnitScope, PersonFilter], int] = by_key_and_args(
-            people_counts, int
-        )
-        self.department_performance: DataLoader[tuple[DepartmentKey, str], UnitsPerformance] = (
-            by_key_and_args(performance)
-        )
-
-        # sppspm
-        self.finance_unit: DataLoader[tuple[int, str], FinanceUnit | None] = by_key(
-            sppspm.finance_units
-        )
-        self.officials: DataLoader[tuple[str, int | None], list[Official]] = by_key_and_args(
-            sppspm.officials, list
-        )
-        self.request: DataLoader[int, PaymentRequest | None] = by_key(sppspm.requests_by_id)
-        self.request_by_number: DataLoader[str, PaymentRequest | None] = by_key(
-            sppspm.requests_by_number
-        )
-        self.history: DataLoader[int, list[StatusChange]] = by_key(sppspm.histories, list)
-        self.request_steps: DataLoader[int, RequestSteps | None] = by_key(sppspm.request_steps)
-        self.steps_of_year: DataLoader[int, list[RequestSteps]] = by_key(
-            sppspm.steps_of_years, list
-        )
-
-        async def submitted_between(
-            codes: list[str | None], days: tuple[date, date]
-        ) -> dict[str | None, list[RequestSteps]]:
-            city = None in codes
-            named = [code for code in codes if code is not None]
-            found = await sppspm.steps_submitted_between(None if city else named, *days)
-            result: dict[str | None, list[RequestSteps]] = {code: [] for code in codes}
-            for steps in found:
-                department = department_code_of(steps.code)
-                if department in result:
-                    result[department].append(steps)
-                if city:
-                    result[None].append(steps)
-            return result
-
-        self.steps_submitted: DataLoader[
-            tuple[str | None, tuple[date, date]], list[RequestSteps]
-        ] = by_key_and_args(submitted_between, list)
-        self.budget_line: DataLoader[int, BudgetLine | None] = by_key(sppspm.budget_lines)
-        self.budget_totals: DataLoader[PaymentScope, Money] = by_key(
-            lambda scopes: sppspm.budget_totals({s: s for s in scopes})
-        )
-        self.request_pages: DataLoader[
-            tuple[PaymentScope, RequestPageArgs], Page[PaymentRequest]
-        ] = by_key_and_args(
-            lambda scopes, a: sppspm.request_pages({s: s for s in scopes}, *a), Page
-        )
-        self.request_counts: DataLoader[tuple[PaymentScope, PaymentFilter], int] = by_key_and_args(
-            lambda scopes, f: sppspm.request_counts({s: s for s in scopes}, f), int
-        )
-        self.budget_line_pages: DataLoader[
-            tuple[PaymentScope, BudgetLinePageArgs], Page[BudgetLine]
-        ] = by_key_and_args(
-            lambda scopes, a: sppspm.budget_line_pages({s: s for s in scopes}, *a), Page
-        )
-        self.budget_line_counts: DataLoader[tuple[PaymentScope, BudgetLineFilter], int] = (
-            by_key_and_args(
-                lambda scopes, f: sppspm.budget_line_counts({s: s for s in scopes}, f), int
-            )
-        )
+        self._tracer = None if tracer is None or isinstance(tracer, NoOpTracer) else tracer
+        self._ekin = ekin
+        self._sppspm = sppspm
         self.clock_states: dict[int, dict[int, ClockState]] = {}
         """Service-clock states of every request of a fiscal year (0: of all), by id:
         worked out once per operation (`gateway.resolvers.service_level`)."""
-        self.allowance_payments: DataLoader[tuple[str, str], AllowancePayments | None] = (
-            by_key_and_args(lambda nips, period: sppspm.allowance_payments(period, nips))
-        )
 
-        if tracer is not None and not isinstance(tracer, NoOpTracer):
-            for name, loader in vars(self).items():
-                if isinstance(loader, DataLoader):
-                    loader.batch_load_fn = _traced(tracer, name, loader.batch_load_fn)
+    def __getattr__(self, name: str) -> DataLoader[Any, Any]:
+        """The loader `name`, made now: called only while the request has none yet."""
+        make = _FACTORIES.get(name)
+        if make is None:
+            raise AttributeError(f"{type(self).__name__} has no loader {name!r}")
+        loader = make(self, self._ekin, self._sppspm)
+        if self._tracer is not None:
+            loader.batch_load_fn = _traced(self._tracer, name, loader.batch_load_fn)
+        setattr(self, name, loader)
+        return loader
 
     def unit_scopes(self, keys: Sequence[DepartmentKey]) -> dict[DepartmentKey, list[int]]:
         """e-kin units of each department, through the crosswalk of its fiscal year."""
         return {key: self._crosswalk.units_of(*key) for key in keys}
+
+
+# -- how each loader is made ------------------------------------------------------------------
+
+
+async def _people_pages(
+    loaders: Loaders, scopes: list[UnitScope], args: PeoplePageArgs
+) -> Mapping[UnitScope, Page[Placed[Person]]]:
+    return await loaders._ekin.ordered_people_pages({scope: scope for scope in scopes}, *args)
+
+
+async def _people_counts(
+    loaders: Loaders, scopes: list[UnitScope], person_filter: PersonFilter
+) -> Mapping[UnitScope, int]:
+    return await loaders._ekin.people_counts({scope: scope for scope in scopes}, person_filter)
+
+
+async def _performance(
+    loaders: Loaders, keys: list[DepartmentKey], period: str
+) -> Mapping[DepartmentKey, UnitsPerformance]:
+    return await loaders._ekin.units_performance(loaders.unit_scopes(keys), period)
+
+
+async def _submitted_between(
+    loaders: Loaders, codes: list[str | None], days: tuple[date, date]
+) -> dict[str | None, list[RequestSteps]]:
+    city = None in codes
+    named = [code for code in codes if code is not None]
+    found = await loaders._sppspm.steps_submitted_between(None if city else named, *days)
+    result: dict[str | None, list[RequestSteps]] = {code: [] for code in codes}
+    for steps in found:
+        department = department_code_of(steps.code)
+        if department in result:
+            result[department].append(steps)
+        if city:
+            result[None].append(steps)
+    return result
+
+
+Factory = Callable[[Loaders, EkinConnector, SppspmConnector], DataLoader[Any, Any]]
+
+_FACTORIES: dict[str, Factory] = {
+    # e-kin
+    "unit": lambda _, ekin, __: by_key(ekin.units),
+    "position": lambda _, ekin, __: by_key(ekin.positions),
+    "person": lambda _, ekin, __: by_key(ekin.people),
+    "supervisor": lambda _, ekin, __: by_key(ekin.supervisors),
+    "subordinates": lambda _, ekin, __: by_key(ekin.subordinates, list),
+    "activities": lambda _, ekin, __: by_key_and_args(
+        lambda nips, a: ekin.activities(nips, *a), list
+    ),
+    "monthly_score": lambda _, ekin, __: by_key_and_args(ekin.monthly_scores),
+    "expected_allowance": lambda _, ekin, __: by_key_and_args(
+        lambda nips, period: ekin.expected_allowances(period, nips=nips)
+    ),
+    "people_page": lambda loaders, _, __: by_key_and_args(
+        lambda scopes, args: _people_pages(loaders, scopes, args), Page
+    ),
+    "people_count": lambda loaders, _, __: by_key_and_args(
+        lambda scopes, f: _people_counts(loaders, scopes, f), int
+    ),
+    "department_performance": lambda loaders, _, __: by_key_and_args(
+        lambda keys, period: _performance(loaders, keys, period)
+    ),
+    # sppspm
+    "finance_unit": lambda _, __, sppspm: by_key(sppspm.finance_units),
+    "officials": lambda _, __, sppspm: by_key_and_args(sppspm.officials, list),
+    "request": lambda _, __, sppspm: by_key(sppspm.requests_by_id),
+    "request_by_number": lambda _, __, sppspm: by_key(sppspm.requests_by_number),
+    "history": lambda _, __, sppspm: by_key(sppspm.histories, list),
+    "request_steps": lambda _, __, sppspm: by_key(sppspm.request_steps),
+    "steps_of_year": lambda _, __, sppspm: by_key(sppspm.steps_of_years, list),
+    "steps_submitted": lambda loaders, _, __: by_key_and_args(
+        lambda codes, days: _submitted_between(loaders, codes, days), list
+    ),
+    "budget_line": lambda _, __, sppspm: by_key(sppspm.budget_lines),
+    "budget_totals": lambda _, __, sppspm: by_key(
+        lambda scopes: sppspm.budget_totals({s: s for s in scopes})
+    ),
+    "request_pages": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, a: sppspm.request_pages({s: s for s in scopes}, *a), Page
+    ),
+    "request_counts": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, f: sppspm.request_counts({s: s for s in scopes}, f), int
+    ),
+    "budget_line_pages": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, a: sppspm.budget_line_pages({s: s for s in scopes}, *a), Page
+    ),
+    "budget_line_counts": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, f: sppspm.budget_line_counts({s: s for s in scopes}, f), int
+    ),
+    "allowance_payments": lambda _, __, sppspm: by_key_and_args(
+        lambda nips, period: sppspm.allowance_payments(period, nips)
+    ),
+}
+assert set(_FACTORIES) == set(Loaders.__annotations__), "a loader without a factory, or back"

@@ -78,6 +78,11 @@ class Metrics:
             ["role"],
             registry=self.registry,
         )
+        self.overloaded = Counter(
+            "smartgate_overloaded",
+            "Operations refused because the gateway had no room to run them in time",
+            registry=self.registry,
+        )
         self.registry.register(_LiveState(sources, feeds))
         self._operations: set[str] = set()
         for source in sources:

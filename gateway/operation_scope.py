@@ -37,6 +37,7 @@ from gateway.access.audit import AuditTrail, write_line
 from gateway.context import Channel, OperationContext
 from gateway.errors import refuse_before_parse
 from gateway.input_check import refusals
+from gateway.load_shedding import Overloaded
 from gateway.logs import current_request_id
 
 
@@ -60,6 +61,11 @@ def admission(channel: Channel) -> GraphQLError | None:
         f"more than {per_minute} requests a minute; retry after {retry} s",
         extensions={"code": "RATE_LIMITED", "retryAfter": retry},
     )
+
+
+def refused(error: Overloaded) -> GraphQLError:
+    """An operation refused before it ran, as its answer's one error."""
+    return GraphQLError(str(error), extensions=error.extensions)
 
 
 def time_budget_exceeded(budget_ms: int) -> GraphQLError:
@@ -120,17 +126,27 @@ class OperationScope(SchemaExtension):
             ec.result = ExecutionResult(None, found.errors)  # strawberry runs nothing then
             yield
             return
-        ec.context = context = await OperationContext.open(channel)
-        context.document = ec.query
-        context.input_refusals = found.mutation_inputs
-        if subscription:
-            yield  # it lasts while the client listens; each event has its own budget
-            return
-        try:
-            async with asyncio.timeout_at(self.deadline):
-                yield
-        except TimeoutError:
-            raise time_budget_exceeded(channel.limits.time_budget_ms) from None
+        async with contextlib.AsyncExitStack() as running:
+            if not subscription:  # it lasts while the client listens: not counted in flight
+                try:
+                    in_flight = channel.services.in_flight.admitted(channel.operation_cost)
+                    await running.enter_async_context(in_flight)
+                except Overloaded as refusal:
+                    channel.services.metrics.overloaded.inc()
+                    ec.result = ExecutionResult(None, [refused(refusal)])
+                    yield
+                    return
+            ec.context = context = await OperationContext.open(channel)
+            context.document = ec.query
+            context.input_refusals = found.mutation_inputs
+            if subscription:
+                yield  # it lasts while the client listens; each event has its own budget
+                return
+            try:
+                async with asyncio.timeout_at(self.deadline):
+                    yield
+            except TimeoutError:
+                raise time_budget_exceeded(channel.limits.time_budget_ms) from None
 
     def _audit(self, channel: Channel) -> None:
         ec = self.execution_context

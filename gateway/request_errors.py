@@ -9,11 +9,13 @@ parsing) keep theirs."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, validate
 from graphql.execution import Executor
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -58,10 +60,47 @@ class ParseOrRefuse(ParserCache):
         yield
 
 
+class ValidDocuments:
+    """The documents found valid lately, so that a document sent again (the parser cache
+    hands back the same object for the same text) is not validated again: validation is
+    most of the cost of a small query. Validity depends on the schema, the document and the
+    rules alone, never on the caller. Only valid documents are kept: an invalid one is
+    validated again, so its errors are never shared between answers. Bounded, least
+    recently used first out."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._valid: OrderedDict[tuple[int, int, tuple[type, ...], bool], tuple[Any, Any]]
+        self._valid = OrderedDict()
+
+    def check(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: tuple[type[ASTValidationRule], ...],
+        hide_suggestions: bool,
+    ) -> list[GraphQLError]:
+        key = (id(schema), id(document), rules, hide_suggestions)
+        kept = self._valid.get(key)
+        if kept is not None and kept[0] is schema and kept[1] is document:  # not an id reused
+            self._valid.move_to_end(key)
+            return []
+        errors = validate(schema, document, rules, hide_suggestions=hide_suggestions)
+        if not errors:
+            self._valid[key] = (schema, document)
+            if len(self._valid) > self.maxsize:
+                self._valid.popitem(last=False)
+        return errors
+
+
+VALID_DOCUMENTS = ValidDocuments(maxsize=512)
+
+
 class ValidateOrRefuse(SchemaExtension):
     """Validates the document with the rules strawberry would use (its own two and those
     the extensions added), suggestions hidden when `hide_suggestions`, and codes each error
-    `GRAPHQL_VALIDATION_FAILED`. strawberry then skips its own validation. Listed after the
+    `GRAPHQL_VALIDATION_FAILED`; a document found valid lately is not validated again
+    (`VALID_DOCUMENTS`). strawberry then skips its own validation. Listed after the
     extensions that refuse a document before validation, so a refused one is not validated."""
 
     def __init__(self, *, hide_suggestions: bool) -> None:
@@ -73,8 +112,8 @@ class ValidateOrRefuse(SchemaExtension):
         if ec.pre_execution_errors is None and document is not None and ec.validation_rules:
             # strawberry's own validate_document adds these two to the context's rules
             rules = (*ec.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
-            errors = validate(
-                ec.schema._schema, document, rules, hide_suggestions=self.hide_suggestions
+            errors = VALID_DOCUMENTS.check(
+                ec.schema._schema, document, rules, self.hide_suggestions
             )
             ec.pre_execution_errors = [with_code(error, VALIDATION_FAILED) for error in errors]
         yield

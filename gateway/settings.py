@@ -700,6 +700,24 @@ class Settings:
         WholeNumber(0, 3600),
         "on SIGTERM, seconds requests in flight get to finish",
     )
+    max_in_flight: int = setting(
+        "SMARTGATE_MAX_IN_FLIGHT",
+        64,
+        WholeNumber(1, 100_000),
+        "queries and mutations running at once; more wait (see [Overload](#overload))",
+    )
+    max_in_flight_cost: int = setting(
+        "SMARTGATE_MAX_IN_FLIGHT_COST",
+        500_000,
+        WholeNumber(1, 10**12),
+        "query cost of the operations running at once; more wait",
+    )
+    overload_queue_ms: int = setting(
+        "SMARTGATE_OVERLOAD_QUEUE_MS",
+        1_000,
+        WholeNumber(0, 60_000),
+        "longest wait for room to run; then the operation is refused with `OVERLOADED`",
+    )
     graphiql: bool = setting(
         "SMARTGATE_GRAPHIQL", True, Boolean(), "serve GraphiQL to browsers on `/graphql`"
     )

@@ -216,3 +216,17 @@ async def test_codes_given_before_validation_are_kept(gateway: Gateway) -> None:
     )
     body = await gateway.query(too_costly)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
+
+
+def test_answers_are_json_text_and_what_orjson_refuses_still_encodes(gateway: Gateway) -> None:
+    import json
+
+    from gateway.http import GatewayGraphQL
+    from gateway.schema import build_schema
+
+    view = GatewayGraphQL(build_schema(), gateway.services)
+    answer = {"data": {"name": "DINAS KESEHATAN — Semarang", "amount": "1250000.00"}}
+    encoded = view.encode_json(answer)
+    assert isinstance(encoded, str) and json.loads(encoded) == answer  # text: a WebSocket frame
+    beyond = {"errors": [{"message": "bad \ud800 value", "extensions": {"n": 2**70}}]}
+    assert view.encode_json(beyond) == json.dumps(beyond, separators=(",", ":"))

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -310,3 +311,36 @@ def test_parse_ttl_reads_seconds_minutes_hours_and_days(text: str, expected: tim
 def test_parse_ttl_refuses_other_text_with_a_clear_message(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_ttl(text)
+
+
+# -- remembered tokens ----------------------------------------------------------------------
+
+
+def test_an_accepted_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(TokenKeys(secret=SECRET, leeway_seconds=0))
+    token = mint(SECRET, role="ADMIN", sub="ops", ttl=timedelta(seconds=2))
+    decoded: list[str] = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda t, **kw: decoded.append(t) or decode(t, **kw))
+    first = verifier.verify(token)
+    assert verifier.verify(token) == first and decoded == [token]
+    time.sleep(2.1)
+    with pytest.raises(TokenRefused, match="token expired at"):
+        verifier.verify(token)
+    assert len(decoded) > 1  # verified afresh, not taken from memory
+
+
+def test_a_refused_token_is_refused_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(TokenKeys(secret=SECRET))
+    token = mint(OTHER_SECRET, role="ADMIN", sub="ops")
+    for _ in range(2):
+        with pytest.raises(TokenRefused, match="signature"):
+            verifier.verify(token)
+
+
+def test_the_tokens_remembered_are_bounded() -> None:
+    verifier = TokenVerifier(TokenKeys(secret=SECRET), remembered=2)
+    tokens = [mint(SECRET, role="ADMIN", sub=f"ops-{n}") for n in range(3)]
+    for token in tokens:
+        verifier.verify(token)
+    assert list(verifier._verified) == tokens[1:]

@@ -623,4 +623,6 @@ class QueryLimitsExtension(SchemaExtension):
             error = check(shape, limits, str(role), measure_document(document))
             if error is not None:
                 execution_context.pre_execution_errors = [error]
+            if hasattr(context, "operation_cost"):  # what the operation weighs in flight
+                context.operation_cost = shape.cost
         yield

@@ -11,6 +11,8 @@ Every refusal is a `TokenRefused` whose `reason` tells the client developer what
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +29,9 @@ RS256 = "RS256"
 ES256 = "ES256"
 
 MAX_TTL = timedelta(days=30)
+VERIFIED_TOKENS_KEPT = 10_000
+"""Accepted tokens a verifier remembers: a few MB at most, more callers than a city has
+systems and officials signed in at once."""
 
 _NIP_ROLES = (Role.STAFF, Role.FINANCE)
 _VALID_ROLES = ", ".join(role.value for role in Role)
@@ -75,21 +80,40 @@ class TokenVerifier:
     Raises `ValueError` at construction when the PEM or JWKS cannot serve RS256 or ES256.
     """
 
-    def __init__(self, keys: TokenKeys) -> None:
+    def __init__(self, keys: TokenKeys, remembered: int = VERIFIED_TOKENS_KEPT) -> None:
         self._keys = keys
         self._secret = _Key(HS256, keys.secret) if keys.secret else None
         self._pem = _pem_key(keys.public_key_pem) if keys.public_key_pem else None
         self._jwks = _jwks_keys(keys.jwks) if keys.jwks else []
         self._accepted = _accepted_algorithms(self._secret, self._pem, self._jwks)
+        self._remembered = remembered
+        self._verified: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
 
     def verify(self, token: str) -> Caller:
-        """The caller `token` describes; raises `TokenRefused` with the reason otherwise."""
+        """The caller `token` describes; raises `TokenRefused` with the reason otherwise.
+
+        A token verified before is taken at its word until it expires (with the leeway),
+        without checking its signature again: a client sends the same token with every
+        request, and the check is a good part of a small request's cost. Only accepted
+        tokens are kept (a refusal is worked out again each time), the least recently used
+        leave first, and a kept token past its expiry is verified afresh, which refuses it.
+        """
+        kept = self._verified.get(token)
+        if kept is not None and time.time() < kept[1]:
+            self._verified.move_to_end(token)
+            return kept[0]
         if not self._accepted:
             raise TokenRefused("this gateway has no token keys configured")
         header = _unverified_header(token)
         key = self._key_for(header)
         claims = self._decode(token, key)
-        return _caller_from_claims(claims)
+        caller = _caller_from_claims(claims)
+        if self._remembered:
+            self._verified[token] = (caller, float(claims["exp"]) + self._keys.leeway_seconds)
+            self._verified.move_to_end(token)
+            if len(self._verified) > self._remembered:
+                self._verified.popitem(last=False)
+        return caller
 
     def _key_for(self, header: Mapping[str, Any]) -> _Key:
         algorithm = header.get("alg")
