@@ -12,7 +12,7 @@ import pytest
 
 from connectors.keyset import SortKey, after, order_by
 from connectors.sql import FALSE, TRUE, Params, all_of, any_of, negated
-from tests.conftest import create_database
+from tests.conftest import Gateway, create_database
 
 COLUMNS = {"a": "int", "b": "text", "c": "numeric"}
 
@@ -97,3 +97,21 @@ def test_empty_compositions_match_everything_or_nothing() -> None:
     assert any_of(["a", TRUE]) == "(a) or (true)" and all_of(["a", FALSE]) == "(a) and (false)"
     assert all_of(["a", TRUE]) == "(a)" and any_of(["a", FALSE]) == "(a)"
     assert all_of(["a = 1", "b = 2"]) == "(a = 1) and (b = 2)"
+
+
+async def test_edge_cursors_are_encoded_only_when_selected(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per run of the query (the suite may run each twice, see conftest's `Reference`): the
+    end cursor alone, unless the edges' cursors are selected too."""
+    from gateway import cursors
+
+    encoded: list[str] = []
+    encode = cursors.encode
+    monkeypatch.setattr(cursors, "encode", lambda kind, v: encoded.append(kind) or encode(kind, v))
+    page = "paymentRequests(first: 30) { pageInfo { endCursor } edges { %s } }"
+    await gateway.data("{ %s }" % (page % "node { number }"))
+    without = len(encoded)
+    encoded.clear()
+    await gateway.data("{ %s }" % (page % "cursor node { number }"))
+    assert without >= 1 and len(encoded) == 31 * without

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -17,10 +17,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(root: Edge[Any]) -> str:
+    """Encoded only when a query selects it: most pages are read without."""
+    return root.cursor_of(root.item)
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: T
+    item: strawberry.Private[object]
+    cursor_of: strawberry.Private[Callable[[Any], str]]
 
 
 @strawberry.type
@@ -41,8 +48,8 @@ def connection(
     node_of: Callable[[R], T],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
-    edges = [Edge(cursor=cursor_of(item), node=node_of(item)) for item in items]
-    end = edges[-1].cursor if edges else None
+    edges = [Edge(node=node_of(item), item=item, cursor_of=cursor_of) for item in items]
+    end = cursor_of(items[-1]) if items else None
     return Connection(
         edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), count=count
     )
