@@ -83,6 +83,70 @@ class PoolSettings:
         return self.acquire_timeout_ms if self.queue_timeout_ms is None else self.queue_timeout_ms
 
 
+PLAN_CACHE_MODE = "force_custom_plan"
+"""How PostgreSQL plans the pool's statements: each run with its own values.
+
+asyncpg prepares every statement, and from its sixth run on a connection PostgreSQL may
+reuse a generic plan, made without the values, whenever that plan's estimate looks no
+dearer than the plans made so far. The connectors' statements take batches whose size and
+reach differ by orders of magnitude from one request to the next (one NIP or the 7,755
+spellings of a city's dashboard, one department or all 52, a day or a month, a filter
+part or its absence), so no plan made without the values is right for all of them.
+Measured at city scale (bench/statement_plans.py, 7th run): the TPP lines of a dashboard
+took 1.9 s instead of 40 ms, the performance of every department 1.3 s instead of 0.5 s,
+with 45 times the buffers; 27 statements of the suite's medium data change plan by their
+seventh run (tests/test_statement_plans.py). Planning every run costs 0.1-5 ms a
+statement there, the most for batches of thousands of keys.
+
+The statements a plan without values would ruin are also written so that it would not
+(batches of keys no index serves meet their table as a set, `in (select unnest($1))`);
+this setting is the defence for the rest: filters a client composes, optional parts,
+windows. One known loser: a city's month of activity statistics by employee and week,
+where the generic plan's underestimate happened to pick a faster hash aggregate (2.5 s
+against 5 s); its first five runs always took 5 s."""
+
+
+def session_settings(settings: PoolSettings) -> dict[str, str]:
+    """The settings each of the pool's connections starts its session with: what
+    `restore_session` returns a session to, since RESET goes back to them."""
+    return {
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "application_name": settings.application_name,
+        "plan_cache_mode": PLAN_CACHE_MODE,
+    }
+
+
+class SessionConnection(asyncpg.Connection):
+    """A pooled connection that remembers whether the gateway changed its session, so
+    that only then does its release cost a statement (`restore_session`)."""
+
+    timeout_lowered = False
+
+    async def lower_statement_timeout(self, ms: int) -> None:
+        """Bound the session's statements by what is left of a request's time budget."""
+        self.timeout_lowered = True  # first: a set that fails half way is undone all the same
+        await self.execute(f"set statement_timeout = {int(ms)}")  # an int, never input
+
+
+async def restore_session(conn: asyncpg.Connection) -> None:
+    """What the pool does to a connection it takes back, instead of asyncpg's default
+    (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), which costs a
+    round trip on every release, that is per statement.
+
+    Safe because the gateway changes a session in one way only: a statement_timeout
+    lowered to what is left of a request's budget (`SessionConnection`), reset here, to the
+    pool's own setting (RESET returns to the settings the session started with). The rest
+    of the default undoes what the gateway never does: it takes no session advisory locks
+    (writes take transaction locks, `pg_advisory_xact_lock`, released at commit or
+    rollback), opens no cursors (asyncpg's live in a transaction), listens to nothing and
+    sets nothing else (the pool's settings are given at connect, `session_settings`). A
+    transaction left open is rolled back by asyncpg itself before this runs. If this fails,
+    the pool closes the connection rather than hand it out."""
+    if isinstance(conn, SessionConnection) and conn.timeout_lowered:
+        await conn.execute("reset statement_timeout")
+        conn.timeout_lowered = False
+
+
 @dataclass(frozen=True, slots=True)
 class Health:
     name: str
@@ -216,10 +280,9 @@ class Source:
                 max_size=self.settings.max_size,
                 # Bounds making a connection, at start and when the pool replaces one.
                 timeout=self.settings.acquire_timeout_ms / 1000,
-                server_settings={
-                    "statement_timeout": str(self.settings.statement_timeout_ms),
-                    "application_name": self.settings.application_name,
-                },
+                server_settings=session_settings(self.settings),
+                connection_class=SessionConnection,
+                reset=restore_session,
             ),
         )
         self._pool = pool
@@ -287,9 +350,9 @@ class Source:
                 limit_ms = self.settings.statement_timeout_ms if left_ms is None else left_ms
                 timeout_s = limit_ms / 1000 + ASYNCIO_GRACE_S
                 if left_ms is not None:
-                    # An int, never input. The pool's reset (RESET ALL) undoes it on release.
-                    set_timeout = conn.execute(f"set statement_timeout = {left_ms}")
-                    await self._answer(conn, timeout_s, set_timeout)
+                    # Undone on release (`restore_session`).
+                    lowering = conn.lower_statement_timeout(left_ms)
+                    await self._answer(conn, timeout_s, lowering)
                 try:
                     yield conn, timeout_s
                 except asyncpg.QueryCanceledError as exc:

@@ -67,10 +67,12 @@ from chain c join pegawai p on p.id_jabatan = c.position_id and p.aktif
 order by c.origin, c.depth, p.nip
 """
 
+# jabatan has no index on id_atasan: the positions meet it as a set (a hash), not as
+# `= any($1)`, which a generic plan compares row by row with each position.
 SUBORDINATES = f"""
 select j.id_atasan as origin, {PERSON_COLUMNS}
 from jabatan j join pegawai p on p.id_jabatan = j.id
-where j.id_atasan = any($1::int[])
+where j.id_atasan in (select unnest($1::int[]))
 order by j.id_atasan, p.nip
 """
 

@@ -214,10 +214,6 @@ def _scope_arrays(
     return list(range(len(keys))), prefixes, years, keys
 
 
-def _by_department(prefixes: Sequence[str | None], years: Sequence[int | None]) -> bool:
-    return all(p is not None for p in prefixes) and all(y is not None for y in years)
-
-
 def _composed(
     condition: Callable[[Params], str],
     sort: Sequence[SortKey] | None = None,
@@ -349,7 +345,7 @@ class SppspmConnector(Source):
             partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
         )
         rows = await self.fetch(
-            q.requests_page(sort, condition, _by_department(prefixes, years)),
+            q.requests_page(sort, condition, q.Scopes.of(prefixes, years)),
             grp,
             prefixes,
             years,
@@ -368,7 +364,7 @@ class SppspmConnector(Source):
         grp, prefixes, years, keys = _scope_arrays(groups)
         condition, values = _composed(partial(payment_condition, payment_filter))
         rows = await self.fetch(
-            q.requests_count(condition, _by_department(prefixes, years)),
+            q.requests_count(condition, q.Scopes.of(prefixes, years)),
             grp,
             prefixes,
             years,
@@ -393,7 +389,8 @@ class SppspmConnector(Source):
         grp, prefixes, years, _ = _scope_arrays({0: scope})
         params = Params(start=STATS_PARAMETERS_FROM)
         condition = payment_condition(payment_filter, params)
-        sql, keys = request_stats(dimensions, bucket, condition, order, first, params)
+        scopes = q.Scopes.of(prefixes, years)
+        sql, keys = request_stats(dimensions, bucket, condition, order, first, params, scopes)
         rows = await self.fetch(
             sql,
             grp,
@@ -449,7 +446,7 @@ class SppspmConnector(Source):
             partial(budget_line_condition, line_filter), sort, after, q.PAGE_PARAMETERS_FROM
         )
         rows = await self.fetch(
-            q.budget_lines_page(sort, condition, _by_department(prefixes, years)),
+            q.budget_lines_page(sort, condition, q.Scopes.of(prefixes, years)),
             grp,
             prefixes,
             years,
@@ -468,7 +465,7 @@ class SppspmConnector(Source):
         grp, prefixes, years, keys = _scope_arrays(groups)
         condition, values = _composed(partial(budget_line_condition, line_filter))
         rows = await self.fetch(
-            q.budget_lines_count(condition, _by_department(prefixes, years)),
+            q.budget_lines_count(condition, q.Scopes.of(prefixes, years)),
             grp,
             prefixes,
             years,

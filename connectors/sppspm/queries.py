@@ -2,11 +2,22 @@
 
 A department is an OPD-level finance code; it includes its sub-unit codes, which share
 the first 18 characters ('1.03.0.00.0.00.01.'), so scopes match on that prefix.
+
+The pool plans every statement with its values (`connectors.source`, plan_cache_mode).
+Beyond that, a batch of keys that no index serves meets its table as a set
+(`in (select unnest($1))`, a hash), not as `= any($1)`: a custom plan works out the
+selectivity of every element of such an array (60 ms of planning for the 7,755 NIP
+spellings of a city's dashboard), and a generic plan compares each row with every element.
 """
 
+from __future__ import annotations
+
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from connectors.keyset import SortKey, order_by
+from connectors.sql import TRUE, all_of
 
 PREFIX_LENGTH = 18
 
@@ -24,9 +35,10 @@ order by kode_skpd
 
 ALL_CODES = "select tahun, kode_skpd from skpd"
 
+# $1 NIP spellings (three per person: a dashboard asks for thousands), as a set.
 OFFICIALS_BY_NIP = """
 select id, tahun, kode_skpd, nip, nama, peran from pejabat
-where nip = any($1::text[]) and ($2::int is null or tahun = $2)
+where nip in (select unnest($1::text[])) and ($2::int is null or tahun = $2)
 order by tahun, kode_skpd, peran, id
 """
 
@@ -65,16 +77,69 @@ select {_REQUEST_COLUMNS} from spp s {_REQUEST_JOINS} where s.nomor_spp = any($1
 """
 
 
-def _scope_join(alias: str, by_department: bool) -> str:
+class Given(enum.Enum):
+    """How many groups of a statement give one part of their scope."""
+
+    EVERY = "every"
+    SOME = "some"
+    NONE = "none"
+
+    @classmethod
+    def of(cls, values: Sequence[object]) -> Given:
+        given = [value is not None for value in values]
+        return cls.EVERY if all(given) else cls.SOME if any(given) else cls.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Scopes:
+    """Which parts of their scope the groups of a statement give ($2 code prefixes, $3
+    fiscal years). A part every group gives joins by equality (a hash join); a part that
+    only some give matches where given; a part that none gives is left out of the text.
+    Left out rather than written `(g.prefix is null or ...)`: PostgreSQL cannot look into
+    the unnested arrays, estimates that such a condition keeps one row where a city-wide
+    scope keeps thousands, and joins what follows by nested loops (a city's budget lines
+    took half a second so, under a tenth of a second without)."""
+
+    prefixes: Given
+    years: Given
+
+    @classmethod
+    def of(cls, prefixes: Sequence[str | None], years: Sequence[int | None]) -> Scopes:
+        return cls(Given.of(prefixes), Given.of(years))
+
+    @classmethod
+    def from_flag(cls, scopes: Scopes | bool) -> Scopes:
+        """`True`: every group is a department of a year; `False`: any group may leave
+        either part open."""
+        if isinstance(scopes, Scopes):
+            return scopes
+        return DEPARTMENTS if scopes else Scopes(Given.SOME, Given.SOME)
+
+    @property
+    def by_department(self) -> bool:
+        return self == DEPARTMENTS
+
+
+DEPARTMENTS = Scopes(Given.EVERY, Given.EVERY)
+
+
+def _matched(column: str, group_value: str, given: Given) -> str:
+    if given is Given.EVERY:
+        return f"{column} = {group_value}"
+    if given is Given.SOME:
+        return f"({group_value} is null or {column} = {group_value})"
+    return TRUE
+
+
+def _scope_join(alias: str, scopes: Scopes | bool) -> str:
     """How the groups ($1 group numbers, $2 code prefixes, $3 fiscal years, parallel
-    arrays) meet the rows of `alias` (spp or anggaran). With `by_department` every group
-    has a prefix and a year, so they join by equality (a hash join); otherwise one group
-    may leave either open."""
-    if by_department:
-        return f"left({alias}.kode_skpd, {PREFIX_LENGTH}) = g.prefix and {alias}.tahun = g.year"
-    return (
-        f"(g.prefix is null or left({alias}.kode_skpd, {PREFIX_LENGTH}) = g.prefix)"
-        f" and (g.year is null or {alias}.tahun = g.year)"
+    arrays) meet the rows of `alias` (spp or anggaran), given which parts they give."""
+    shape = Scopes.from_flag(scopes)
+    return all_of(
+        [
+            _matched(f"left({alias}.kode_skpd, {PREFIX_LENGTH})", "g.prefix", shape.prefixes),
+            _matched(f"{alias}.tahun", "g.year", shape.years),
+        ]
     )
 
 
@@ -85,20 +150,20 @@ COUNT_PARAMETERS_FROM = 4
 """A count statement takes $1-$3 (the groups); the parameters of its condition follow."""
 
 
-def request_scope(by_department: bool, condition: str, joins: str = "") -> str:
+def request_scope(scopes: Scopes | bool, condition: str, joins: str = "") -> str:
     """FROM and WHERE shared by pages, counts and statistics: the requests of each group
     that meet `condition` (on s, m, d; see `connectors.sppspm.filters`), with more `joins`
     when a statement reads more."""
     return f"""
     from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-    join spp s on {_scope_join("s", by_department)}
+    join spp s on {_scope_join("s", scopes)}
     {_REQUEST_JOINS}
     {joins}
     where {condition}
 """
 
 
-def requests_page(keys: Sequence[SortKey], condition: str, by_department: bool) -> str:
+def requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
     """Pages of payment requests per group in one statement, sorted by `keys`; $4 is rows
     per group, `condition` (the filter, and where the page starts) has its parameters
     from `PAGE_PARAMETERS_FROM` on."""
@@ -106,34 +171,40 @@ def requests_page(keys: Sequence[SortKey], condition: str, by_department: bool) 
 select * from (
     select g.grp, {_REQUEST_COLUMNS},
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
-    {request_scope(by_department, condition)}
+    {request_scope(scopes, condition)}
 ) t
 where rn <= $4
 order by grp, rn
 """
 
 
-def requests_count(condition: str, by_department: bool) -> str:
+def requests_count(condition: str, scopes: Scopes | bool) -> str:
     """How many requests of each group meet `condition` (parameters from
     `COUNT_PARAMETERS_FROM` on)."""
-    return (
-        f"select g.grp, count(*) as total {request_scope(by_department, condition)} group by g.grp"
-    )
+    return f"select g.grp, count(*) as total {request_scope(scopes, condition)} group by g.grp"
 
 
+# riwayat_status has no index on (dokumen, id_dokumen): it is read once, each row kept if
+# it is about one of the requests' documents (each kind a hashed set of its own), and the
+# rows kept are matched with their request. Not joined with a union of the documents: a
+# union's columns carry no statistics, so for a batch of more than a few dozen requests
+# PostgreSQL hashed the whole history (86,000 rows at city scale) to look the documents up
+# in it, twice as slow for a page of 200 requests.
 HISTORY = """
-select h.spp_id, r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
-from (
-    select s.id as spp_id, 'SPP' as dokumen, s.id as id_dokumen
-    from spp s where s.id = any($1::int[])
-  union all
-    select m.id_spp, 'SPM', m.id from spm m where m.id_spp = any($1::int[])
-  union all
-    select m.id_spp, 'SP2D', d.id from spm m join sp2d d on d.id_spm = m.id
+select coalesce(s.id, m.id_spp, d.id_spp) as spp_id,
+       r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
+from riwayat_status r
+left join spp s on r.dokumen = 'SPP' and s.id = r.id_dokumen and s.id = any($1::int[])
+left join spm m on r.dokumen = 'SPM' and m.id = r.id_dokumen and m.id_spp = any($1::int[])
+left join (
+    select d.id, m.id_spp from sp2d d join spm m on m.id = d.id_spm
     where m.id_spp = any($1::int[])
-) h
-join riwayat_status r on r.dokumen = h.dokumen and r.id_dokumen = h.id_dokumen
-order by h.spp_id, r.waktu, r.id
+) d on r.dokumen = 'SP2D' and d.id = r.id_dokumen
+where (r.dokumen = 'SPP' and r.id_dokumen in (select id from spp where id = any($1::int[])))
+   or (r.dokumen = 'SPM' and r.id_dokumen in (select id from spm where id_spp = any($1::int[])))
+   or (r.dokumen = 'SP2D' and r.id_dokumen in (
+        select d.id from sp2d d join spm m on m.id = d.id_spm where m.id_spp = any($1::int[])))
+order by 1, r.waktu, r.id
 """
 
 # Committed and disbursed per budget line, by the contract's rules.
@@ -159,8 +230,11 @@ _LINE_COLUMNS = f"""
     {COMMITTED} as committed, {DISBURSED} as disbursed, {ABSORPTION} as absorption
 """
 
+# spp has no index on id_anggaran: the lines meet it as a set (a hash), not row by row.
 BUDGET_LINES_BY_ID = f"""
-with used as ({_LINE_USE} and s.id_anggaran = any($1::int[]) group by s.id_anggaran)
+with used as (
+    {_LINE_USE} and s.id_anggaran in (select unnest($1::int[])) group by s.id_anggaran
+)
 select {_LINE_COLUMNS}
 from anggaran a left join used u on u.id_anggaran = a.id
 where a.id = any($1::int[])
@@ -179,19 +253,19 @@ group by g.grp
 """
 
 
-def budget_lines_page(keys: Sequence[SortKey], condition: str, by_department: bool) -> str:
+def budget_lines_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
     """Pages of budget lines per group in one statement, sorted by `keys` (on a and u);
     $4 is rows per group, `condition` (the filter, and where the page starts) has its
     parameters from `PAGE_PARAMETERS_FROM` on. Departments' lines sum the use of their
     years' requests only."""
-    years = "and s.tahun = any($3::int[])" if by_department else ""
+    years = "and s.tahun = any($3::int[])" if Scopes.from_flag(scopes).by_department else ""
     return f"""
 with used as ({_LINE_USE} {years} group by s.id_anggaran)
 select * from (
     select g.grp, {_LINE_COLUMNS},
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
     from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-    join anggaran a on {_scope_join("a", by_department)}
+    join anggaran a on {_scope_join("a", scopes)}
     left join used u on u.id_anggaran = a.id
     where {condition}
 ) t
@@ -200,20 +274,24 @@ order by grp, rn
 """
 
 
-def budget_lines_count(condition: str, by_department: bool) -> str:
+def budget_lines_count(condition: str, scopes: Scopes | bool) -> str:
     """How many budget lines of each group meet `condition` (on a; parameters from
     `COUNT_PARAMETERS_FROM` on)."""
     return f"""
 select g.grp, count(a.id) as total
 from unnest($1::int[], $2::text[], $3::int[]) as g(grp, prefix, year)
-join anggaran a on {_scope_join("a", by_department)}
+join anggaran a on {_scope_join("a", scopes)}
 where {condition}
 group by g.grp
 """
 
 
 # TPP lines of some periods ($1) with the state and finance unit of the request that
-# carries them; $2 NIP spellings (null: everybody's).
+# carries them; $2 NIP spellings (null: everybody's). tpp_rincian has no index on either:
+# both meet it as sets. The spellings (three per person, 7,755 for a city's dashboard)
+# were `r.nip = any($2)`: PostgreSQL's generic plan compared each line with every
+# spelling, a thousand times slower than the plan made with the values; now they are
+# hashed once (a hashed subplan, as `$2 is null or` keeps them out of the join tree).
 ALLOWANCE_LINES = """
 select r.periode, r.nip, r.nilai, s.id as spp_id, s.kode_skpd, s.status, m.status_spm,
        d.id is not null as disbursed
@@ -221,7 +299,8 @@ from tpp_rincian r
 join spp s on s.id = r.id_spp
 left join spm m on m.id_spp = s.id
 left join sp2d d on d.id_spm = m.id
-where r.periode = any($1::bpchar[]) and ($2::text[] is null or r.nip = any($2::text[]))
+where r.periode in (select unnest($1::bpchar[]))
+  and ($2::text[] is null or r.nip in (select unnest($2::text[])))
 order by s.id, r.id
 """
 
@@ -249,15 +328,26 @@ order by r.id
 HOLIDAYS = "select tanggal from hari_libur order by tanggal"
 
 
-def request_steps(condition: str) -> str:
+def request_steps(condition: str, history_of: str = TRUE) -> str:
     """When each step of the requests matching `condition` (on `s`) happened: submission
-    and rejections from riwayat_status, the SPM and SP2D from their own dates."""
+    and rejections from riwayat_status, the SPM and SP2D from their own dates.
+
+    riwayat_status has no index on (dokumen, id_dokumen), so the SPP history is grouped
+    for every request unless `history_of` (a condition on `s` alone) names a few: then
+    only theirs is (as a hashed set). Reading one request's steps took four times as long
+    when the whole city's history was grouped for it; for a year or a month of the city
+    the narrowing saves nothing and costs its hash."""
+    narrowed = (
+        ""
+        if history_of == TRUE
+        else f" and id_dokumen in (select s.id from spp s where {history_of})"
+    )
     return f"""
 with spp_history as (
     select id_dokumen as id,
            min(waktu) filter (where status_baru = 1) as submitted,
            max(waktu) filter (where status_baru = 3) as rejected
-    from riwayat_status where dokumen = 'SPP' group by id_dokumen
+    from riwayat_status where dokumen = 'SPP'{narrowed} group by id_dokumen
 ), spm_history as (
     select id_dokumen as id, max(waktu) as rejected
     from riwayat_status where dokumen = 'SPM' and status_baru = 3 group by id_dokumen
@@ -274,7 +364,9 @@ where {condition}
 """
 
 
-STEPS_BY_ID = request_steps("s.id = any($1::int[])")
+_BY_ID = "s.id = any($1::int[])"
+
+STEPS_BY_ID = request_steps(_BY_ID, history_of=_BY_ID)
 
 STEPS_OF_YEARS = request_steps("s.tahun = any($1::int[])")
 

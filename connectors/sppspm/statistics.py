@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectors.domain import PaymentRequestDimension as Dimension
-from connectors.sppspm.queries import PREFIX_LENGTH, STATUS_EXPRESSION, request_scope
+from connectors.sppspm.queries import PREFIX_LENGTH, STATUS_EXPRESSION, Scopes, request_scope
 from connectors.sql import Params
 from connectors.stats import Kind, Measure, StatsOrderBy, TimeBucket, bucket_label, grouped
 
@@ -58,8 +58,10 @@ def request_stats(
     order: Sequence[StatsOrderBy],
     first: int,
     params: Params,
+    scopes: Scopes | bool = False,
 ) -> tuple[str, list[str]]:
-    """The statement, and the names of its key columns in order."""
+    """The statement, and the names of its key columns in order; `scopes` says which parts
+    of its scope the one group gives (`queries.Scopes`)."""
     columns: dict[str, str] = {}
     for dimension in dimensions:
         columns.update(key_columns(dimension, bucket))
@@ -72,5 +74,5 @@ def request_stats(
         "left join anggaran a on a.id = s.id_anggaran"
         " left join unnest($4::int[], $5::text[]) as cs(id, state) on cs.id = s.id"
     )
-    matched = f"select {selected} {request_scope(False, condition, joins)}"
+    matched = f"select {selected} {request_scope(scopes, condition, joins)}"
     return grouped(matched, keys, MEASURES, "amount", order, first, params), keys
