@@ -16,6 +16,7 @@ import asyncpg
 from opentelemetry.trace import NoOpTracer, Tracer
 
 from connectors.breaker import BreakerSettings, BreakerState, CircuitBreaker, CircuitOpen
+from connectors.loop_lag import LOOP_LAG
 
 T = TypeVar("T")
 
@@ -35,6 +36,12 @@ class PoolExhausted(SourceUnavailable):
     """No pooled connection became free in time. The gateway is busy, the database may
     be fine, so the breaker does not count it; the statements that hold the connections
     count when they fail."""
+
+
+class LoopBehind(SourceUnavailable):
+    """A bounded wait ran out while the gateway's own event loop ran behind
+    (`connectors.loop_lag`): the gateway was too busy, the database may be fine, so the
+    breaker does not count it."""
 
 
 class TimeBudgetExceeded(Exception):
@@ -314,7 +321,7 @@ class Source:
             self._observe_failure()
             if exc.source != self.name:  # another source failed inside our transaction
                 self.breaker.abandoned(probe)
-            elif isinstance(exc, PoolExhausted):
+            elif isinstance(exc, PoolExhausted | LoopBehind):
                 self._last_error = exc.reason
                 self.breaker.abandoned(probe)
             else:
@@ -383,6 +390,8 @@ class Source:
     async def _acquire(self, pool: asyncpg.Pool) -> asyncpg.Connection:
         """A connection from the pool, waiting at most `PoolSettings.wait_ms` for one."""
         wait_ms = self.settings.wait_ms
+        LOOP_LAG.watch()
+        started = asyncio.get_running_loop().time()
         self._waiting += 1
         try:
             conn: asyncpg.Connection = await _refused_as_unavailable(
@@ -397,7 +406,8 @@ class Source:
                     f"no connection free within {wait_ms} ms"
                     f" ({which} of {self.settings.max_size} in use)",
                 ) from None
-            raise SourceUnavailable(self.name, f"could not connect within {wait_ms} ms") from None
+            reason = f"could not connect within {wait_ms} ms"
+            raise self._unavailable(reason, started) from None
         finally:
             self._waiting -= 1
         return conn
@@ -405,14 +415,23 @@ class Source:
     async def _answer(self, conn: asyncpg.Connection, timeout_s: float, call: Awaitable[T]) -> T:
         """Await one statement on `conn`; a connection that does not answer in time is
         dropped, since its state is unknown, and the source is reported unavailable."""
+        started = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout(timeout_s):
                 return await call
         except TimeoutError:
             _drop(conn)
-            raise SourceUnavailable(
-                self.name, f"no answer within {timeout_s * 1000:.0f} ms; connection dropped"
-            ) from None
+            reason = f"no answer within {timeout_s * 1000:.0f} ms; connection dropped"
+            raise self._unavailable(reason, started) from None
+
+    def _unavailable(self, reason: str, waiting_since: float) -> SourceUnavailable:
+        """A wait that ran out: the source's failure, unless the loop ran behind meanwhile."""
+        if LOOP_LAG.behind_since(waiting_since):
+            late_ms = LOOP_LAG.mean_since(waiting_since) * 1000
+            return LoopBehind(
+                self.name, f"{reason}, while the gateway was busy ({late_ms:.0f} ms behind)"
+            )
+        return SourceUnavailable(self.name, reason)
 
     def _observe_failure(self) -> None:
         if self.observer is not None:
