@@ -165,12 +165,16 @@ class OperationContext:
     _analytics_loaders: Loaders | None = None
 
     @classmethod
-    async def open(cls, channel: Channel) -> OperationContext:
-        """A context with fresh loaders and an access policy that is ready to use."""
-        reads = channel.services.reads_for(channel.caller)
+    async def open(
+        cls, channel: Channel, reads: SourcePair | None = None, now: datetime | None = None
+    ) -> OperationContext:
+        """A context with fresh loaders and an access policy that is ready to use; its
+        reads go through the caller's pools unless `reads` names others, and its clock
+        is now unless `now` says otherwise."""
+        reads = reads or channel.services.reads_for(channel.caller)
         loaders = _loaders(channel.services, reads)
         access = await _access(channel.services, channel.caller, loaders, reads)
-        return cls(channel, loaders, access, reads)
+        return cls(channel, loaders, access, reads, now=now or datetime.now(WIB))
 
     def for_event(self) -> OperationContext:
         """The context of one event of a subscription: nothing cached from an earlier

@@ -34,12 +34,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from connectors.breaker import BreakerState
 from connectors.domain import WIB
 from connectors.source import Health, SourceUnavailable
-from connectors.sppspm.records import Official
-from gateway.access.caller import ANONYMOUS
-from gateway.access.policy import Access
 from gateway.context import Channel, OperationContext, Services
 from gateway.health import Readiness, counts_as_up, readiness
-from gateway.loaders import Loaders
 from gateway.resolvers.organisation import departments
 from gateway.resolvers.service_level import figures
 from gateway.timebound.service_level import ServiceLevelFigures
@@ -147,7 +143,9 @@ async def _service_levels(
 ) -> tuple[ServiceLevelFigures | None, list[DepartmentLevel], str | None]:
     """The city's and each department's figures: the departments (one statement), then
     every `figures` call at once, which the steps loader answers with one statement."""
-    ctx = await _anonymous_analytics_context(services, now)
+    # nobody in particular, through the analytics pools: a public page must not hold the
+    # frontends' connections, and it asks nothing that needs a caller
+    ctx = await OperationContext.open(Channel(services), reads=services.analytics, now=now)
     try:
         units = await departments(ctx, None)
         found = await asyncio.gather(
@@ -157,26 +155,6 @@ async def _service_levels(
         return None, [], f"{SOURCE_NAMES.get(exc.source, exc.source)} is not answering"
     levels = [DepartmentLevel(u.code, u.name, f) for u, f in zip(units, found[1:], strict=True)]
     return found[0], levels, None
-
-
-async def _anonymous_analytics_context(services: Services, now: datetime) -> OperationContext:
-    """An operation context of nobody in particular whose reads go through the analytics
-    pools; the page asks nothing that needs a caller."""
-    reads = services.analytics
-    crosswalk = services.crosswalk
-
-    async def no_appointments(nip: str) -> list[Official]:
-        return []  # an anonymous caller holds none, and is never asked
-
-    access = await Access.of(
-        ANONYMOUS,
-        crosswalk,
-        services.settings.current_fiscal_year(),
-        reads.ekin.positions_below,
-        no_appointments,
-    )
-    loaders = Loaders(reads.ekin, reads.sppspm, crosswalk, services.tracing.tracer)
-    return OperationContext(Channel(services), loaders, access, reads, now=now)
 
 
 @dataclass(slots=True)
