@@ -28,6 +28,7 @@ from gateway.http import GRAPHIQL_ASSETS, BodySizeLimit, GatewayGraphQL
 from gateway.metrics import Metrics
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.shared_state import SharedState
 from gateway.status_page import StatusPage
 from gateway.timebound.calendar_cache import CalendarCache
 from gateway.tracing import Tracing
@@ -99,6 +100,7 @@ def build_services(settings: Settings) -> Services:
         trusted_documents=(
             TrustedDocuments.load(access.trusted_documents) if access.trusted_documents else None
         ),
+        shared=SharedState(settings.redis_url) if settings.redis_url else None,
     )
 
 
@@ -139,6 +141,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             services.tracing.shutdown()
             await services.ekin.close()
             await services.sppspm.close()
+            if services.shared is not None:
+                await services.shared.close()
 
     access = settings.access
     graphiql = settings.graphiql and not access.production
@@ -156,7 +160,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     async def readyz(request: Request) -> Response:
         state = await readiness(
-            list(services.main), settings.ready_requires_all_sources, list(services.analytics)
+            list(services.main),
+            settings.ready_requires_all_sources,
+            list(services.analytics),
+            services.shared,
         )
         return JSONResponse(state.body(), status_code=200 if state.ready else 503)
 

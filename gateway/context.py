@@ -31,6 +31,7 @@ from gateway.load_shedding import InFlight
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
 from gateway.settings import ANONYMOUS_ROLE, RoleLimits, Settings
+from gateway.shared_state import SharedState
 from gateway.timebound.calendar_cache import CalendarCache
 from gateway.tracing import Tracing
 
@@ -66,6 +67,7 @@ class Services:
     tokens: TokenVerifier | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     trusted_documents: TrustedDocuments | None = None
+    shared: SharedState | None = None  # Redis, when SMARTGATE_REDIS_URL is set
     in_flight: InFlight = field(init=False)
 
     def __post_init__(self) -> None:

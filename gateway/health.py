@@ -1,6 +1,10 @@
 """Readiness: may a load balancer send this gateway requests? Probes every source at
 once and answers with what each one said.
 
+Redis, when configured, is probed and reported too (`shared`), and does not decide
+readiness either: every process shares the same Redis, so taking a process out of
+rotation for it would take them all out; each user of Redis degrades instead.
+
 The analytics pools are probed and reported too (`analytics` in the body), but they do
 not decide readiness: a read replica that is down stops analysts, not the frontends, and
 taking the gateway out of rotation would stop both. The probe also lets their breakers
@@ -16,6 +20,7 @@ from typing import Any
 from connectors.breaker import BreakerState
 from connectors.domain import WIB
 from connectors.source import Health, Source
+from gateway.shared_state import SharedState
 
 
 def counts_as_up(health: Health) -> bool:
@@ -29,6 +34,7 @@ class Readiness:
     ready: bool
     sources: list[Health]
     analytics: list[Health] = field(default_factory=list)
+    shared: Health | None = None
 
     def body(self) -> dict[str, Any]:
         """The JSON answer of /readyz."""
@@ -38,6 +44,8 @@ class Readiness:
         }
         if self.analytics:
             body["analytics"] = _detail(self.analytics)
+        if self.shared is not None:
+            body["shared"] = _detail([self.shared])
         return body
 
 
@@ -55,12 +63,19 @@ def _detail(checks: list[Health]) -> dict[str, Any]:
 
 
 async def readiness(
-    sources: list[Source], requires_all: bool, analytics: Sequence[Source] = ()
+    sources: list[Source],
+    requires_all: bool,
+    analytics: Sequence[Source] = (),
+    shared: SharedState | None = None,
 ) -> Readiness:
     """Ready when every source counts as up, or (when `requires_all` is off) when at
     least one does: then the gateway still serves partial answers. The `analytics` pools
-    are probed alongside and reported, whatever they answer."""
-    checks = list(await asyncio.gather(*(s.check() for s in (*sources, *analytics))))
+    and Redis are probed alongside and reported, whatever they answer."""
+    probes = [s.check() for s in (*sources, *analytics)]
+    if shared is not None:
+        probes.append(shared.check())
+    checks = list(await asyncio.gather(*probes))
+    redis = checks.pop() if shared is not None else None
     main, extra = checks[: len(sources)], checks[len(sources) :]
     up = [counts_as_up(h) for h in main]
-    return Readiness(all(up) if requires_all else any(up), main, extra)
+    return Readiness(all(up) if requires_all else any(up), main, extra, redis)

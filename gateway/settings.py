@@ -294,6 +294,20 @@ class HttpUrl(Kind[str]):
 
 
 @dataclass(frozen=True, slots=True)
+class RedisUrl(Kind[str]):
+    def parse(self, text: str) -> str:
+        parts = urlsplit(text)
+        if parts.scheme in ("redis", "rediss") and parts.netloc:
+            return text
+        if parts.scheme == "unix" and parts.path:
+            return text
+        raise ValueError("is not a redis://, rediss:// or unix:// URL")
+
+    def values(self) -> str:
+        return "`redis://`, `rediss://` or `unix://` URL"
+
+
+@dataclass(frozen=True, slots=True)
 class Origins(Kind[tuple[str, ...]]):
     """Comma-separated browser origins: a browser's `Origin` is scheme, host and port,
     so an entry with a path or a trailing slash would never match."""
@@ -725,6 +739,44 @@ class Settings:
         1_000,
         WholeNumber(0, 60_000),
         "longest wait for room to run; then the operation is refused with `OVERLOADED`",
+    )
+    workers: int = setting(
+        "SMARTGATE_WORKERS",
+        1,
+        WholeNumber(1, 64),
+        "gateway processes serving the port (`smartgate serve --workers N` overrides it; see"
+        " [deploying.md](deploying.md))",
+    )
+    redis_url: str | None = setting(
+        "SMARTGATE_REDIS_URL",
+        None,
+        RedisUrl(),
+        "Redis for state shared by every gateway process: rate limits, change capture and"
+        " the events kept for resuming subscribers (see [Shared state](#shared-state));"
+        " without it each process keeps its own",
+        shown="none: in-process",
+        secret=True,
+    )
+    rate_limit_without_redis: str = setting(
+        "SMARTGATE_RATE_LIMIT_WITHOUT_REDIS",
+        "local",
+        Choice.of("local", "refuse"),
+        "when Redis does not answer: `local` counts each caller in this process alone until"
+        " it is back; `refuse` refuses operations with `RATE_LIMIT_UNAVAILABLE`",
+    )
+    events_kept: int = setting(
+        "SMARTGATE_EVENTS_KEPT",
+        10_000,
+        WholeNumber(100, 10_000_000),
+        "events kept per source for subscribers that resume with `after`; an older `after`"
+        " is refused with `EVENTS_EXPIRED`",
+    )
+    capture_lease_ms: int = setting(
+        "SMARTGATE_CAPTURE_LEASE_MS",
+        5_000,
+        WholeNumber(500, 600_000),
+        "with Redis, how long the change-capture lease of a source lasts unless renewed: a"
+        " dead capturing process is replaced within this plus one poll interval",
     )
     graphiql: bool = setting(
         "SMARTGATE_GRAPHIQL", True, Boolean(), "serve GraphiQL to browsers on `/graphql`"

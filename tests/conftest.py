@@ -692,3 +692,12 @@ async def writes_ekin(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]
 async def writes_sppspm(writes_db: Databases) -> AsyncIterator[asyncpg.Connection]:
     async for conn in connected(writes_db.sppspm_dsn):
         yield conn
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server of the suite's own (tests/redis_server.py), empty at the start."""
+    from tests.redis_server import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
