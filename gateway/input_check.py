@@ -32,6 +32,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLIncludeDirective,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInterfaceType,
@@ -41,13 +42,20 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionNode,
     SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+    get_variable_values,
+)
 
 from connectors.columns import Column, Numeric, Text, Whole
 from connectors.ekin import columns as ekin
@@ -310,6 +318,8 @@ class _Walk:
         if node is None or len(self.found.errors) >= MAX_REFUSALS:
             return
         for selection in node.selections:
+            if not self.switches_hold(selection):
+                continue
             if isinstance(selection, FieldNode):
                 self.field(selection, parent, mutation)
             elif isinstance(selection, InlineFragmentNode):
@@ -327,6 +337,19 @@ class _Walk:
                     on_type = self.schema.get_type(fragment.type_condition.name.value)
                     self.selections(fragment.selection_set, on_type, mutation)
 
+    def switches_hold(self, selection: SelectionNode) -> bool:
+        """Whether `@include`/`@skip`'s `if` has a value. A variable declared nullable with
+        a default passes validation in that `Boolean!` place, but null given for it is
+        no answer to "include?": refused here rather than failing the execution."""
+        for directive in (GraphQLIncludeDirective, GraphQLSkipDirective):
+            try:
+                get_directive_values(directive, selection, self.variables)
+            except GraphQLError as exc:
+                name = f"@{directive.name}"
+                self._refuse(selection, name, "if", _coercion_problem(exc), mutation=False)
+                return False
+        return True
+
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, mutation: bool) -> None:
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             return
@@ -334,8 +357,14 @@ class _Walk:
         if definition is None:  # __typename and introspection
             return
         if definition.args:
-            args = get_argument_values(definition, node, self.variables)
             where = f"{parent.name}.{node.name.value}"
+            try:
+                args = get_argument_values(definition, node, self.variables)
+            except GraphQLError as exc:  # null from a variable with a default, in a `T!` place
+                # an error even in a mutation: graphql-core would fail before its resolver
+                problem = _coercion_problem(exc)
+                self._refuse(node, where, _argument_of(exc), problem, mutation=False)
+                return
             for name, argument in definition.args.items():
                 for path, message in _problems(
                     argument.type, f"{where}.{name}", name, args.get(name)
@@ -343,8 +372,10 @@ class _Walk:
                     self._refuse(node, where, path, message, mutation)
         self.selections(node.selection_set, get_named_type(definition.type))
 
-    def _refuse(self, node: FieldNode, where: str, path: str, message: str, mutation: bool) -> None:
-        if mutation:
+    def _refuse(
+        self, node: SelectionNode, where: str, path: str, message: str, mutation: bool
+    ) -> None:
+        if mutation and isinstance(node, FieldNode):
             key = node.alias.value if node.alias else node.name.value
             field_path = path.removeprefix("input.")
             self.found.mutation_inputs.setdefault(key, (field_path, f"{field_path}: {message}"))
@@ -357,6 +388,19 @@ class _Walk:
                     extensions={"code": "BAD_USER_INPUT", "argument": path},
                 )
             )
+
+
+def _argument_of(error: GraphQLError) -> str:
+    """The argument graphql-core's coercion error names ("Argument 'code' has ...")."""
+    _, quoted, rest = error.message.partition("Argument '")
+    return rest.partition("'")[0] if quoted else "?"
+
+
+def _coercion_problem(error: GraphQLError) -> str:
+    """graphql-core's reason, without its "Argument 'x' has invalid value: " preamble,
+    and with GraphQL's word for nothing rather than Python's."""
+    reason = error.message.partition("invalid value: ")[2] or error.message
+    return reason.replace("not to be None", "not to be null")
 
 
 def _problems(

@@ -305,6 +305,30 @@ async def test_a_refusal_names_the_argument(gateway: Gateway) -> None:
     assert "NUL" in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("query", "argument"),
+    [
+        ('query($c: String = "1.01") { department(code: $c) { name } }', "code"),
+        ("query($v: Boolean = true) { departments @include(if: $v) { code } }", "if"),
+        ("query($v: Boolean = true) { departments { code @skip(if: $v) } }", "if"),
+        (
+            "query($v: Boolean = true) { departments { ... on Department @skip(if: $v) { code } } }",
+            "if",
+        ),
+    ],
+)
+async def test_null_for_a_variable_with_a_default_in_a_required_place_is_bad_user_input(
+    gateway: Gateway, query: str, argument: str
+) -> None:
+    """Validation lets `$v: Boolean = true` stand where `Boolean!` is needed; null given
+    for it at run time is the caller's mistake, refused before anything runs."""
+    body = await gateway.query(query, {"c": None} if "$c" in query else {"v": None})
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert "not to be null" in error["message"]
+
+
 async def test_values_within_their_columns_pass(gateway: Gateway) -> None:
     data = await gateway.data(
         '{ paymentRequests(first: 500, filter: {fiscalYear: 2026, minAmount: "0.01",'
