@@ -85,7 +85,8 @@ def build_services(settings: Settings) -> Services:
         SppspmConnector(analytics_pool(settings.sppspm_analytics_dsn or settings.sppspm_dsn)),
     )
     ekin.analytics, sppspm.analytics = analytics.ekin, analytics.sppspm
-    events = EventHub(ekin, sppspm, settings.events_poll_ms / 1000)
+    shared = SharedState(settings.redis_url) if settings.redis_url else None
+    events = EventHub.for_settings(ekin, sppspm, settings, shared)
     return Services(
         settings=settings,
         ekin=ekin,
@@ -100,7 +101,7 @@ def build_services(settings: Settings) -> Services:
         trusted_documents=(
             TrustedDocuments.load(access.trusted_documents) if access.trusted_documents else None
         ),
-        shared=SharedState(settings.redis_url) if settings.redis_url else None,
+        shared=shared,
     )
 
 
@@ -134,6 +135,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         await services.sppspm.open()
         try:
             await check_crosswalk_codes(services)
+            services.events.start()  # with Redis, capture runs while the process runs
             yield
         finally:
             await services.calendar.close()

@@ -18,7 +18,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smartgate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("serve", help="serve the gateway; settings come from SMARTGATE_* variables")
+    serve_parser = commands.add_parser(
+        "serve", help="serve the gateway; settings come from SMARTGATE_* variables"
+    )
+    serve_parser.add_argument(
+        "--workers",
+        metavar="N",
+        help="gateway processes on the port (overrides SMARTGATE_WORKERS)",
+    )
 
     seed = commands.add_parser("seed", help="create and fill look-alike e-kin and sppspm databases")
     seed.add_argument("--ekin-dsn", required=True)
@@ -50,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            return serve()
+            return serve(args.workers)
         if args.command == "seed":
             return run_seed(args)
         if args.command == "demo":
@@ -71,13 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def serve() -> int:
+def serve(workers: str | None = None) -> int:
+    """The gateway on its port until SIGTERM: in this process, or in `workers` processes
+    (`gateway.workers`) when more than one. The crosswalk is checked here first, so a bad
+    one stops the start with one message however many workers there would be."""
     import uvicorn
 
     from gateway.app import build_services, check_crosswalk_codes, create_app
     from gateway.logs import configure_logging
 
-    settings = Settings.from_env()
+    env = dict(os.environ)
+    if workers is not None:  # the flag is read as the variable is: same range, same message
+        env["SMARTGATE_WORKERS"] = workers
+    settings = Settings.from_env(env)
+    os.environ["SMARTGATE_WORKERS"] = str(settings.workers)  # what the workers inherit
     configure_logging(settings.log_level, settings.audit_log)
     services = build_services(settings)
 
@@ -89,6 +103,10 @@ def serve() -> int:
             await services.sppspm.close()
 
     asyncio.run(preflight())
+    if settings.workers > 1:
+        from gateway.workers import Supervisor
+
+        return Supervisor(settings, settings.workers).run()
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to the
     # grace period, closes WebSockets with 1012 (service restart), then the app's lifespan
     # closes the pools.

@@ -22,7 +22,7 @@ from gateway.access.audit import AuditTrail
 from gateway.access.caller import ANONYMOUS, Caller, Role
 from gateway.access.limits import QueryLimits
 from gateway.access.policy import Access
-from gateway.access.rate_limit import RateLimiter
+from gateway.access.rate_limit import RateLimiter, RateLimits
 from gateway.access.tokens import TokenVerifier
 from gateway.access.trusted import TrustedDocuments
 from gateway.crosswalk import Crosswalk
@@ -69,6 +69,7 @@ class Services:
     trusted_documents: TrustedDocuments | None = None
     shared: SharedState | None = None  # Redis, when SMARTGATE_REDIS_URL is set
     in_flight: InFlight = field(init=False)
+    rate_limits: RateLimits = field(init=False)  # in Redis when shared, else rate_limiter
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -76,6 +77,9 @@ class Services:
             settings.max_in_flight,
             settings.max_in_flight_cost,
             settings.overload_queue_ms / 1000,
+        )
+        self.rate_limits = RateLimits(
+            self.rate_limiter, self.shared, settings.rate_limit_without_redis
         )
         self.trace_with(self.tracing)
 

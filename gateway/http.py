@@ -57,6 +57,7 @@ REQUEST_ERROR_STATUS = {
     "UNAUTHENTICATED": 401,  # a WebSocket's token that expired; over HTTP a 401 comes first
     "RATE_LIMITED": 429,
     "OVERLOADED": 503,  # gateway.load_shedding
+    "RATE_LIMIT_UNAVAILABLE": 503,  # gateway.access.rate_limit: Redis away, set to refuse
 }
 """The HTTP status of an operation refused before it ran (a GraphQL request error), by the
 code of its error. Under application/graphql-response+json the answer has that status and

@@ -18,7 +18,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -81,6 +81,13 @@ class Metrics:
         self.overloaded = Counter(
             "smartgate_overloaded",
             "Operations refused because the gateway had no room to run them in time",
+            registry=self.registry,
+        )
+        self.rate_limit_fallback = Counter(
+            "smartgate_rate_limit_fallback",
+            "Rate-limit decisions made without Redis, which did not answer: counted in this"
+            " process (local) or refused (refused), by SMARTGATE_RATE_LIMIT_WITHOUT_REDIS",
+            ["decision"],
             registry=self.registry,
         )
         self.registry.register(_LiveState(sources, feeds))
@@ -150,6 +157,24 @@ class _LiveState(Collector):
         )
         for feed in self._feeds:
             subscriptions.add_metric([feed.name], feed.subscribers)
+        # Change capture (gateway.events): with Redis, the deployment's loop as this process
+        # last saw it; without, this process's loop, absent while it does not run.
+        lag = GaugeMetricFamily(
+            "smartgate_events_capture_lag_seconds",
+            "Seconds since the change-capture loop of each source last completed a poll",
+            labels=["source"],
+        )
+        polls = CounterMetricFamily(
+            "smartgate_events_polls",
+            "Polls of each source's changes made by this process",
+            labels=["source"],
+        )
+        for feed in self._feeds:
+            seconds = feed.capture_lag_seconds
+            if seconds is not None:
+                lag.add_metric([feed.name], seconds)
+            polls.add_metric([feed.name], feed.polls)
+        yield from (lag, polls)
         yield from (breaker, in_use, waiting, size, subscriptions)
 
     def describe(self) -> Iterator[Metric]:
@@ -193,7 +218,7 @@ class RequestMetrics(SchemaExtension):
         )
 
 
-_REFUSALS = frozenset({"RATE_LIMITED", "UNAUTHENTICATED"})
+_REFUSALS = frozenset({"RATE_LIMITED", "UNAUTHENTICATED", "OVERLOADED", "RATE_LIMIT_UNAVAILABLE"})
 
 
 def _refused(errors: list[GraphQLError], data: object) -> bool:

@@ -6,7 +6,8 @@ here:
 
 * **admission** before the document is parsed: the caller's token is still valid (a
   WebSocket outlives tokens) and the operation spends one request of the caller's rate
-  limit, from the bucket HTTP and WebSocket share;
+  limit, which HTTP and WebSocket share (`gateway.access.rate_limit`: in Redis for the
+  whole deployment when it has one);
 * **a time budget** (the caller's role's): the deadline of every SQL statement
   (`connectors.source.statement_deadline`) and an overall timeout;
 * **the check of every argument** (`gateway.input_check`), once the operation has
@@ -34,6 +35,7 @@ from strawberry.types.graphql import OperationType
 
 from connectors.source import statement_deadline
 from gateway.access.audit import AuditTrail, write_line
+from gateway.access.rate_limit import RateLimiter, RateLimitUnavailable
 from gateway.context import Channel, OperationContext
 from gateway.errors import refuse_before_parse
 from gateway.input_check import refusals
@@ -41,7 +43,7 @@ from gateway.load_shedding import Overloaded
 from gateway.logs import current_request_id
 
 
-def admission(channel: Channel) -> GraphQLError | None:
+async def admission(channel: Channel) -> GraphQLError | None:
     """Why an operation may not run now (an expired token, the rate limit), or None."""
     caller = channel.caller
     if caller.expires_at is not None and caller.expires_at <= time.time():
@@ -51,11 +53,18 @@ def admission(channel: Channel) -> GraphQLError | None:
         )
     services = channel.services
     per_minute = channel.limits.requests_per_minute
-    wait = services.rate_limiter.take(channel.rate_key, per_minute)
-    if wait is None:
+    try:
+        spent = await services.rate_limits.spend(channel.rate_key, per_minute)
+    except RateLimitUnavailable as unavailable:
+        services.metrics.rate_limit_fallback.labels("refused").inc()
+        channel.retry_after = unavailable.retry_after
+        return GraphQLError(str(unavailable), extensions=unavailable.extensions)
+    if spent.without_redis:
+        services.metrics.rate_limit_fallback.labels("local").inc()
+    if spent.wait is None:
         return None
     services.metrics.rate_limited.labels(channel.limits_role).inc()
-    retry = services.rate_limiter.retry_after_header(wait)
+    retry = RateLimiter.retry_after_header(spent.wait)
     channel.retry_after = retry
     return GraphQLError(
         f"more than {per_minute} requests a minute; retry after {retry} s",
@@ -91,14 +100,14 @@ class OperationScope(SchemaExtension):
     deadline: float | None = None
     failed = False
 
-    def on_operation(self) -> Iterator[None]:
+    async def on_operation(self) -> AsyncIterator[None]:
         ec = self.execution_context
         channel = ec.context
         if not isinstance(channel, Channel):
             yield
             return
         current_request_id.set(channel.request_id)
-        refusal = admission(channel)
+        refusal = await admission(channel)
         if refusal is not None:
             refuse_before_parse(ec, refusal)
         self.deadline = asyncio.get_running_loop().time() + channel.limits.time_budget_ms / 1000

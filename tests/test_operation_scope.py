@@ -93,14 +93,23 @@ def test_a_query_on_a_websocket_answers_within_its_time_budget(small_db: Databas
             client.portal.call(transaction.rollback)
             client.portal.call(blocker.close)
     assert elapsed < 3, f"answered after {elapsed:.1f} s"
-    # the operation failed as a whole: graphql-transport-ws says so with "error"
-    assert message["type"] == "error"
-    assert [e["extensions"]["code"] for e in message["payload"]] == ["TIME_BUDGET_EXCEEDED"]
+    # Two clocks run to the same deadline: the operation's (it fails as a whole, which
+    # graphql-transport-ws says with "error") and the statement's own timeout, set to
+    # what is left of the budget (the field fails, the answer is "next" with it null).
+    # Which one PostgreSQL and the loop see first is a race; either way no data and
+    # the budget's code.
+    if message["type"] == "error":
+        errors = message["payload"]
+    else:
+        assert message["type"] == "next", message
+        assert message["payload"]["data"] in (None, {"employees": None}), message
+        errors = message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["TIME_BUDGET_EXCEEDED"], message
 
 
-def test_an_operation_under_an_expired_token_is_refused() -> None:
+async def test_an_operation_under_an_expired_token_is_refused() -> None:
     channel = Channel(services=None, caller=Caller("x", frozenset({Role.ADMIN}), None, 1.0))  # type: ignore[arg-type]
-    refusal = admission(channel)
+    refusal = await admission(channel)
     assert refusal is not None and refusal.extensions == {"code": "UNAUTHENTICATED"}
 
 

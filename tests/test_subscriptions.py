@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from gateway.access.tokens import mint
 from gateway.app import create_app
 from gateway.context import Services
+from gateway.events.local import LocalFeed
 from tests.conftest import TEST_SECRET, Databases, settings_for, token, uvicorn_serving
 from tests.test_activity_writes import LOG, Office, free_morning, work
 from tests.test_activity_writes import office as office  # noqa: F401 (fixture)
@@ -180,6 +181,7 @@ async def test_each_gateway_process_delivers_the_same_event_to_its_subscribers(
     line = await new_line(writes_sppspm, finance.dept, "5000000")
     submitted = await submit_over_http(first, finance.dept, goods(finance.dept, line))
     number = submitted["paymentRequest"]["number"]
+    await asyncio.sleep(2 * INTERVAL)  # read by a loop still lingering from an earlier test
     admin = token("ADMIN", "admin")
     variables = {"dept": finance.dept}
     async with (
@@ -241,15 +243,17 @@ async def test_activity_events_come_from_the_gateway_and_from_e_kin_itself(
         assert await received(stranger_ws, 2 * INTERVAL) == []
 
 
-async def test_a_subscriber_that_leaves_stops_costing_anything(
+async def test_a_subscriber_that_leaves_stops_costing_anything_after_the_linger(
     first: Server,
     finance: Finance,  # noqa: F811
 ) -> None:
     feed = first.services.events.payments
+    assert isinstance(feed, LocalFeed)
+    feed.linger_s = 0.5  # a minute in service: long enough for a client to come back
     async with subscribed(first, token("ANALYST", "a"), PAYMENT_EVENTS):
         assert feed.subscribers == 1
         assert feed.running
-    for _ in range(20):
+    for _ in range(40):
         if not feed.running:
             break
         await asyncio.sleep(0.05)

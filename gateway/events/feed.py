@@ -1,26 +1,33 @@
-"""One change-capture loop, shared by every subscriber of this process.
+"""Subscribers of one source's events, and what every kind of feed shares.
 
-The loop runs while someone listens: it starts with the first subscriber, remembers
-where the source stood, and stops when the last one leaves, so a subscriber that
-disconnects costs nothing, and nobody listening costs nothing. Events reach each
-subscriber through its own bounded queue; one that falls too far behind is dropped
-(its subscription ends with an error) instead of holding the others back.
+A feed hands each event, with its id, to every subscriber of this process through the
+subscriber's own bounded queue; one that falls too far behind is ended (its subscription
+ends with an error) instead of holding the others back. A subscriber that resumes with
+`after` first gets the events kept since that id (`Feed._since`), then the live ones:
+it is registered before the kept events are read, so nothing falls between the two, and
+a live event it already got from the kept ones is skipped, so nothing comes twice.
+
+Where the events come from is the subclass's: `local.LocalFeed` captures them in this
+process and keeps the last ones in memory; `stream.StreamFeed` reads the deployment's
+Redis stream, which one process (`capture.Capture`) writes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import logging
+import time
 from collections.abc import AsyncIterator
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.errors import GatewayError
-
-log = logging.getLogger("smartgate.events")
+from gateway.events.ids import EventId
 
 E = TypeVar("E")
+Item = tuple[EventId, E]
 MAX_BACKOFF_SECONDS = 30.0
+"""Longest wait between two polls of a source that is down."""
 
 
 class SubscriberTooSlow(GatewayError):
@@ -38,93 +45,143 @@ class Reader(Protocol[E]):
 
 class Subscriber(Generic[E]):
     def __init__(self, capacity: int) -> None:
-        self._queue: asyncio.Queue[E] = asyncio.Queue(capacity)
-        self._overflowed = False
+        self._queue: asyncio.Queue[Item[E] | None] = asyncio.Queue(capacity)
+        self._error: GatewayError | None = None
+        self._kept: AsyncIterator[list[Item[E]]] | None = None
+        self._page: collections.deque[Item[E]] = collections.deque()
+        self._seen: EventId | None = None  # live events up to this one came from the kept
 
-    def offer(self, event: E) -> None:
+    def resume(self, after: EventId, kept: AsyncIterator[list[Item[E]]]) -> None:
+        """Deliver `kept` (the events since `after`, page by page) before the live ones."""
+        self._seen, self._kept = after, kept
+
+    def offer(self, item: Item[E]) -> None:
         try:
-            self._queue.put_nowait(event)
+            self._queue.put_nowait(item)
         except asyncio.QueueFull:
-            self._overflowed = True
-
-    async def next(self) -> E:
-        if self._overflowed:
-            raise SubscriberTooSlow(
-                "this subscription fell too far behind its events and was ended; subscribe again"
+            self.end(
+                SubscriberTooSlow(
+                    "this subscription fell too far behind its events and was ended; subscribe"
+                    " again with `after` set to the id of the last event received"
+                )
             )
-        return await self._queue.get()
+
+    def end(self, error: GatewayError) -> None:
+        """End the subscription with `error`, at its next event."""
+        if self._error is None:
+            self._error = error
+            with contextlib.suppress(asyncio.QueueFull):
+                self._queue.put_nowait(None)  # wakes a subscriber waiting for its next event
+
+    async def next(self) -> Item[E]:
+        while True:
+            if self._error is not None:
+                raise self._error
+            if self._page:
+                item = self._page.popleft()
+                self._seen = item[0]
+                return item
+            if self._kept is not None:
+                page = await anext(self._kept, None)
+                if page is None:
+                    self._kept = None
+                else:
+                    self._page.extend(page)
+                continue
+            live = await self._queue.get()
+            if live is None:
+                continue
+            if self._seen is not None and live[0].position <= self._seen.position:
+                continue  # already delivered from the kept events
+            self._seen = None
+            return live
 
 
 class Feed(Generic[E]):
-    def __init__(
-        self, name: str, reader: Reader[E], interval_s: float, capacity: int = 1000
-    ) -> None:
+    """One source's events for the subscribers of this process."""
+
+    def __init__(self, name: str, capacity: int = 1000) -> None:
         self.name = name
-        self._reader = reader
-        self._interval = interval_s
         self._capacity = capacity
         self._subscribers: set[Subscriber[E]] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
-        self.polls = 0
+        self._polled_at: float | None = None  # time.monotonic() of the last poll known
 
     @property
     def subscribers(self) -> int:
         return len(self._subscribers)
 
     @property
+    def polls(self) -> int:
+        """Polls of the source made by this process."""
+        raise NotImplementedError
+
+    @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        """Whether this process is receiving the source's events."""
+        raise NotImplementedError
+
+    @property
+    def polled_at(self) -> float | None:
+        """`time.monotonic()` when the source's change-capture loop last completed a
+        poll; None while no loop is known to capture."""
+        return self._polled_at
+
+    @property
+    def capture_lag_seconds(self) -> float | None:
+        polled_at = self.polled_at
+        return None if polled_at is None else max(0.0, time.monotonic() - polled_at)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[Subscriber[E]]:
-        """A subscriber for as long as the block runs. Waits (a few intervals at most)
-        until the loop knows where the source stands, so what changes from then on
-        reaches this subscriber."""
+    async def subscribe(self, after: EventId | None = None) -> AsyncIterator[Subscriber[E]]:
+        """A subscriber for as long as the block runs: the events since `after` if given,
+        then what changes from now on."""
         subscriber: Subscriber[E] = Subscriber(self._capacity)
         self._subscribers.add(subscriber)
-        if not self.running:
-            self._ready = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name=f"feed:{self.name}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout=max(1.0, 5 * self._interval))
         try:
+            if after is not None:
+                subscriber.resume(after, await self._since(after))
+            await self._listen()
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
             if not self._subscribers:
-                await self.stop()
+                await self._unlisten()
+
+    def _deliver(self, item: Item[E]) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.offer(item)
+
+    def _end_all(self, error: GatewayError) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.end(error)
+
+    async def _since(self, after: EventId) -> AsyncIterator[list[Item[E]]]:
+        """The events kept after `after`, page by page; EVENTS_EXPIRED when they are no
+        longer all kept, BAD_USER_INPUT when no event had this id."""
+        raise NotImplementedError
+
+    async def _listen(self) -> None:
+        """Receive the source's events (a subscriber is registered)."""
+        raise NotImplementedError
+
+    async def _unlisten(self) -> None:
+        """The last subscriber left."""
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        raise NotImplementedError
 
-    async def _run(self) -> None:
-        started = False
-        failures = 0
-        while self._subscribers:
-            try:
-                if not started:
-                    await self._reader.start()
-                    started = True
-                    self._ready.set()
-                events, more = await self._reader.poll()
-                self.polls += 1
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a source down must not end the loop
-                failures += 1
-                log.warning(
-                    "event=feed_poll_failed feed=%s failures=%d error=%r", self.name, failures, exc
-                )
-                await asyncio.sleep(min(self._interval * 2**failures, MAX_BACKOFF_SECONDS))
-                continue
-            for event in events:
-                for subscriber in list(self._subscribers):
-                    subscriber.offer(event)
-            if not more:
-                await asyncio.sleep(self._interval)
+
+async def cancelled(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it ends. The cancellation is repeated: one that meets
+    a timeout of the Redis client's own can be taken for that timeout and swallowed, and
+    the task would go on."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    if not task.cancelled():
+        task.exception()  # retrieved: the task is over either way
+
+
+async def pages(*given: list[Item[E]]) -> AsyncIterator[list[Item[E]]]:
+    for page in given:
+        yield page
