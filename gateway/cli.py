@@ -85,6 +85,7 @@ def serve(workers: str | None = None) -> int:
     import uvicorn
 
     from gateway.app import build_services, check_crosswalk_codes, create_app
+    from gateway.garbage_collection import tune_for_serving
     from gateway.logs import configure_logging
 
     env = dict(os.environ)
@@ -107,11 +108,13 @@ def serve(workers: str | None = None) -> int:
         from gateway.workers import Supervisor
 
         return Supervisor(settings, settings.workers).run()
+    app = create_app(settings, services)
+    tune_for_serving()
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish for up to the
     # grace period, closes WebSockets with 1012 (service restart), then the app's lifespan
     # closes the pools.
     uvicorn.run(
-        create_app(settings, services),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,  # configure_logging has set uvicorn's loggers up: JSON lines

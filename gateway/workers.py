@@ -85,6 +85,7 @@ def run_worker(parent: int) -> None:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.garbage_collection import tune_for_serving
     from gateway.logs import configure_logging
 
     if sys.platform == "linux":  # die with the parent rather than keep the port as an orphan
@@ -106,6 +107,7 @@ def run_worker(parent: int) -> None:
         log_level=settings.log_level,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
+    tune_for_serving()
     uvicorn.Server(config).run(sockets=[sock])
 
 
