@@ -3,6 +3,7 @@
     python bench/peer.py                           # city scale in a throw-away PostgreSQL
     python bench/peer.py --keep /var/tmp/peer      # keep the data: the next run skips seeding
     python bench/peer.py --queries Q1,Q2 --rounds 2 --scale small
+    python bench/peer.py --workers 2               # the gateway as `smartgate serve --workers 2`
 
 It seeds a scale into an embedded PostgreSQL of its own (pg_stat_statements preloaded, to
 count statements; with --keep DIR the data stays in DIR and a later run with the same DIR
@@ -26,15 +27,19 @@ It prints one Markdown table, a row per round and query:
 - bytes: of one answer; statements: top-level SQL statements per request from
   pg_stat_statements, in brackets the client library's housekeeping (pool resets, type
   look-ups on a fresh connection).
-Below it: how throughput was measured, where the two answers differ, the SQL floor of Q4,
-the load average and the versions. It asserts nothing: on a shared machine absolute times
-swing, so compare only within a round, and alternate the servers' order with --rounds.
+Below it: the gateway's workers, how throughput was measured, where the two answers
+differ, the SQL floor of Q4, the load average and the versions. It asserts nothing: on a
+shared machine absolute times swing, so compare only within a round, and alternate the
+servers' order with --rounds.
 
-The gateway runs as one process: `smartgate serve` has no worker option yet. Under 16
-heavy requests each waits many seconds for its turn, so the bench lifts the limits that
-would turn that wait into refusals: the ADMIN's rate limit, time budget and statement
-timeout, and the wait for a pooled connection (at 2 s the busy event loop misses it and
-the breaker opens, issue 13 part 6).
+The gateway runs as one process, or with --workers N as `smartgate serve --workers N`
+for the whole of its side (N processes, each with its own pools on its own SO_REUSEPORT
+socket; the line below the table says which). Issue 13 allows worker processes for
+throughput; latency, one request after another on one connection, meets one worker
+either way. Under 16 heavy requests each waits many seconds for its turn, so the bench
+lifts the limits that would turn that wait into refusals: the ADMIN's rate limit, time
+budget and statement timeout, and the wait for a pooled connection (at 2 s the busy event
+loop misses it and the breaker opens, issue 13 part 6).
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class Plan:
     answers: int
     wrk: str | None
     workdir: Path
+    workers: int
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--answers", type=int, default=48, help="answers awaited under load (slow queries)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="gateway processes (smartgate serve --workers N)"
+    )
     args = parser.parse_args()
+    if args.workers < 1:
+        parser.error("--workers: at least 1")
     unknown = set(args.queries.split(",")) - QUERIES.keys()
     if unknown:
         parser.error(f"--queries: no such query {', '.join(sorted(unknown))}")
@@ -142,7 +153,7 @@ async def measure_side(side: Side, plan: Plan, admin_dsn: str) -> dict[str, Meas
     return found
 
 
-def sides(db: BenchDatabases, logs: Path) -> list[Side]:
+def sides(db: BenchDatabases, logs: Path, workers: int) -> list[Side]:
     return [
         Side(
             "PostGraphile",
@@ -151,7 +162,7 @@ def sides(db: BenchDatabases, logs: Path) -> list[Side]:
         ),
         Side(
             "gateway",
-            lambda: servers.smartgate(db.gateway, logs / "gateway.log"),
+            lambda: servers.smartgate(db.gateway, logs / "gateway.log", workers),
             lambda q: q.gateway,
         ),
     ]
@@ -159,7 +170,7 @@ def sides(db: BenchDatabases, logs: Path) -> list[Side]:
 
 async def run_round(number: int, plan: Plan, db: BenchDatabases) -> Results:
     """One server after the other, PostGraphile first in odd rounds."""
-    order = sides(db, plan.workdir)
+    order = sides(db, plan.workdir, plan.workers)
     if number % 2 == 0:
         order.reverse()
     return {side.name: await measure_side(side, plan, db.admin_dsn) for side in order}
@@ -272,6 +283,7 @@ def floor_note(f: Floor) -> str:
 
 def report(rounds: list[Results], plan: Plan, dashboard_floor: Floor | None, postgres: str) -> None:
     print("\n" + "\n".join(table(rounds, plan.queries)) + "\n")
+    print(f"gateway: smartgate serve --workers {plan.workers}")
     for line in throughput_notes(rounds):
         print(line)
     first = rounds[0]
@@ -300,7 +312,9 @@ async def main(args: argparse.Namespace) -> None:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="smartgate-peer-"))
     workdir.mkdir(parents=True, exist_ok=True)
     queries = [QUERIES[name] for name in args.queries.split(",")]
-    plan = Plan(queries, args.rounds, args.runs, args.warmup, args.answers, wrk, workdir)
+    plan = Plan(
+        queries, args.rounds, args.runs, args.warmup, args.answers, wrk, workdir, args.workers
+    )
     postgres = start_postgres(workdir, keep=args.keep is not None)
     try:
         db = await prepare(postgres, workdir, args.scale)

@@ -197,13 +197,13 @@ async def statements(server: Server, query: str, admin_dsn: str, repeats: int) -
 
 async def wait_until_idle(server: Server, admin_dsn: str, within_s: float = 120) -> None:
     """Wait until the server uses (almost) no CPU and runs no SQL: after a load it keeps
-    working on requests whose clients have gone."""
-    process = psutil.Process(server.pid)
+    working on requests whose clients have gone. Its CPU is that of its process and its
+    children (`smartgate serve --workers N`: the workers of a supervisor)."""
     conn = await asyncpg.connect(admin_dsn)
     try:
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
-            cpu = await asyncio.to_thread(process.cpu_percent, 0.5)
+            cpu = await asyncio.to_thread(cpu_percent, server.pid, 0.5)
             active = await conn.fetchval(
                 """select count(*) from pg_stat_activity
                    where state = 'active' and datname = any($1::text[])""",
@@ -214,6 +214,23 @@ async def wait_until_idle(server: Server, admin_dsn: str, within_s: float = 120)
     finally:
         await conn.close()
     print(f"  ({server.name} still busy after {within_s:.0f} s; measuring anyway)")
+
+
+def cpu_percent(pid: int, interval: float) -> float:
+    """CPU used over `interval` by the process `pid` and all its children together."""
+    root = psutil.Process(pid)
+    tree = [root, *root.children(recursive=True)]
+
+    def since_last_call(process: psutil.Process) -> float:
+        try:
+            return process.cpu_percent(None)
+        except psutil.NoSuchProcess:
+            return 0.0
+
+    for process in tree:
+        since_last_call(process)
+    time.sleep(interval)
+    return sum(since_last_call(process) for process in tree)
 
 
 def load_average() -> float:

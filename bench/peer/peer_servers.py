@@ -101,10 +101,10 @@ async def postgraphile(dsn: str, log: Path) -> AsyncIterator[Server]:
 
 
 @asynccontextmanager
-async def smartgate(db: Databases, log: Path) -> AsyncIterator[Server]:
-    """`smartgate serve` on the seeded pair, asked by an ADMIN, until the block ends; the
-    limits that would turn load into refusals are lifted (a per-minute rate limit would
-    have wrk measure 429s)."""
+async def smartgate(db: Databases, log: Path, workers: int = 1) -> AsyncIterator[Server]:
+    """`smartgate serve --workers N` on the seeded pair, asked by an ADMIN, until the block
+    ends; the limits that would turn load into refusals are lifted (a per-minute rate limit
+    would have wrk measure 429s). The server's pid is the supervisor's when N > 1."""
     port = free_port()
     secret = secrets.token_urlsafe(32)
     env = {
@@ -130,7 +130,8 @@ async def smartgate(db: Databases, log: Path) -> AsyncIterator[Server]:
     token = mint(secret, role="ADMIN", sub="peer-bench", ttl=timedelta(days=1))
     headers = {"Authorization": f"Bearer {token}"}
     url = f"http://127.0.0.1:{port}/graphql"
-    async with _process([str(SMARTGATE), "serve"], env, log, None) as process:
+    command = [str(SMARTGATE), "serve", "--workers", str(workers)]
+    async with _process(command, env, log, None) as process:
         await _answering(f"http://127.0.0.1:{port}/healthz", None, process, log)
         yield Server("gateway", url, headers, process.pid, ("peer_ekin", "peer_sppspm"))
 
