@@ -4,15 +4,15 @@ The collector runs when allocations outnumber deallocations by a threshold (700 
 default), and every run of an older generation walks every object that generation holds.
 A gateway answering a page of 200 payment requests allocates hundreds of thousands of
 objects that all die with the request; with 16 such requests in flight the default
-thresholds make the collector walk their live objects again and again. Measured on the
-medium look-alike data (Q1 of bench/peer, 200 requests with their history, `wrk` on one
-`smartgate serve`), in answers a second:
+thresholds make the collector walk their live objects again and again. Answers a second
+of bench/peer's Q1 (200 payment requests with their history) on one `smartgate serve`,
+medium look-alike data, two runs of `python bench/garbage_collection.py`:
 
-| connections | default | `freeze` only | `freeze`, thresholds 10,000 / 10 / 10 |
-|---|---|---|---|
-| 1 | 15.7–16.4 | 15.7 | 21.6 |
-| 4 | 9.6 | 12.2 | 19.0 |
-| 16 | 5.5 | 6.4 | 12.1 |
+| connections | defaults | `freeze` only | `freeze`, 10,000/10/10 | `freeze`, 50,000/20/100 |
+|---|---|---|---|---|
+| 1 | 12.7–16.4 | 15.7–18.5 | 21.3–21.6 | 19.0–21.3 |
+| 4 | 9.6–10.0 | 12.2–13.8 | 19.0 | 17.2–19.4 |
+| 16 | 5.0–5.5 | 5.1–6.4 | 10.6–12.1 | 12.7–13.1 |
 
 What the thresholds cost is memory held a little longer by cyclic garbage (reference
 counting still frees everything else at once): a young collection every 10,000 net
