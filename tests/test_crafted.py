@@ -194,6 +194,47 @@ async def test_sppspm_times_render_in_wib_with_the_right_instant(gw: Gateway) ->
     assert history[2]["by"] == {"nip": KAPUS}
 
 
+HISTORY_OF_FIRST = """query%s {
+  paymentRequest(number: "000001/SPP-LS/1.02.0.00.0.00.01.0000/2026") { history { to %s } } }"""
+
+
+async def test_who_made_each_change_is_looked_up_once_with_the_history(gw: Gateway) -> None:
+    """`by` is read from the people its history looked up: the same people through a
+    fragment, and no look-up at all when `by` is skipped."""
+    plain = HISTORY_OF_FIRST % ("", "by { nip }")
+    fragment = HISTORY_OF_FIRST % ("", "...Who") + " fragment Who on StatusChange { by { nip } }"
+    skipped = HISTORY_OF_FIRST % ("($skip: Boolean!)", "by @skip(if: $skip) { nip }")
+    without = HISTORY_OF_FIRST % ("", "")
+    by = await gw.data(plain)
+    assert by["paymentRequest"]["history"][2]["by"] == {"nip": KAPUS}
+    assert await gw.data(fragment) == by
+    assert await gw.data(skipped, {"skip": False}) == by
+    without_by = await gw.counted(without)
+    assert await gw.counted(skipped, {"skip": True}) == without_by
+    assert await gw.counted(plain) == without_by + 1  # the people, in one statement
+
+
+async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: Gateway) -> None:
+    settings = gw.services.settings
+    assert "/crafted_ekin" in settings.ekin_dsn
+    broken = Databases(
+        settings.ekin_dsn.replace("/crafted_ekin", "/no_such_ekin"),
+        settings.sppspm_dsn,
+        settings.crosswalk,
+    )
+    down = await open_gateway(broken, differential=False)
+    try:
+        body = await down.query(HISTORY_OF_FIRST % ("", "by { nip }"))
+    finally:
+        await close_gateway(down)
+    history = body["data"]["paymentRequest"]["history"]
+    assert [h["to"] for h in history][:3] == ["DRAFT", "SUBMITTED", "VERIFIED"]
+    assert all(h["by"] is None for h in history)
+    failed = {tuple(e["path"]) for e in body["errors"]}
+    assert {("paymentRequest", "history", 2, "by")} <= failed
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"SOURCE_UNAVAILABLE"}
+
+
 async def test_ekin_times_render_in_wib(gw: Gateway) -> None:
     data = await gw.data(
         """{ employee(nip: "198609262015051001") {

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from connectors.ekin.records import Activity as ActivityRecord
 from connectors.ekin.records import ActivityFilter as ActivityCondition
@@ -462,6 +464,55 @@ async def activity_connection(
         lambda placed: Activity.owned(placed.item),
         lambda: resolve.count_activities(ctx, condition),
     )
+
+
+class Found:
+    """e-kin's people for some NIPs found in another system, looked up together (one
+    load each, batched with every other lookup of the level): what a list of records
+    that each name a person needs, so that the person field reads instead of awaiting.
+    A lookup that failed fails the field that reads it, as its own load would have."""
+
+    __slots__ = ("_people",)
+
+    def __init__(self, people: dict[str, Person | None | BaseException]) -> None:
+        self._people = people
+
+    @classmethod
+    async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
+        wanted = list(dict.fromkeys(nip for nip in nips if nip is not None))
+        loads = [info.context.loaders.person.load(nip) for nip in wanted]
+        answers = await asyncio.gather(*loads, return_exceptions=True)
+        return cls(dict(zip(wanted, answers, strict=True)))
+
+    def employee(self, nip: str | None) -> Employee | None:
+        """The employee of `nip`, None when there is none or e-kin has nobody."""
+        if nip is None:
+            return None
+        person = self._people[nip]
+        if isinstance(person, BaseException):
+            raise person
+        return Employee.from_record(person) if person else None
+
+
+def selects_below(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects a field called `name` on its type,
+    through fragments, leaving out what `@skip`/`@include` leave out."""
+    return any(_selects(node.selections, name) for node in info.selected_fields)
+
+
+def _selects(selections: Iterable[Selection], name: str) -> bool:
+    for selection in selections:
+        directives = selection.directives
+        if directives.get("skip", {}).get("if") or not directives.get("include", {}).get(
+            "if", True
+        ):
+            continue
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _selects(selection.selections, name):
+            return True
+    return False
 
 
 async def employee_or_none(info: Info, nip: str | None) -> Employee | None:
