@@ -18,6 +18,9 @@ import time
 from datetime import UTC, datetime
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from connectors.source import Health
@@ -43,6 +46,11 @@ class SharedState:
             url,
             socket_timeout=COMMAND_TIMEOUT_S,
             socket_connect_timeout=COMMAND_TIMEOUT_S,
+            # A pooled connection that Redis closed (it restarted, or dropped idle clients)
+            # fails its next command at once: that command is sent once more, on a new
+            # connection. A Redis that is down refuses that one too, at once; one that
+            # hangs is not asked twice (a timeout is not retried).
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             retry_on_timeout=False,
             decode_responses=False,
         )

@@ -11,6 +11,8 @@ completed by graphql-core's own methods.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -36,6 +38,10 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType
 if TYPE_CHECKING:
     from gateway.execution.executor import PlannedExecution
     from gateway.execution.plans import FieldPlan, SelectionPlan
+
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, dict, list})
+"""Types whose values are never awaitable: a value's exact class is looked up here before
+`is_awaitable` (strawberry's: several isinstance checks) is asked, which most values pass."""
 
 PLAIN_VALUES: dict[Any, type] = {
     serialize_string: str,
@@ -208,7 +214,7 @@ class ListCompletion(Completion):
         try:
             for entry in iterator:
                 item_path = Path(path, index, None)
-                if is_awaitable(entry):
+                if entry.__class__ not in PLAIN_TYPES and is_awaitable(entry):
                     append(
                         run.complete_awaitable_list_item_value(
                             entry,
@@ -223,7 +229,7 @@ class ListCompletion(Completion):
                 else:
                     try:
                         done = item.complete(run, field, info, item_path, entry)
-                        if is_awaitable(done):
+                        if done.__class__ not in PLAIN_TYPES and is_awaitable(done):
                             append(run.settled(done, item_type, field, item_path))
                             awaitable_indices.append(index)
                         else:

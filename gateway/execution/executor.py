@@ -26,6 +26,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
 from graphql.pyutils import Path, gather_with_cancel
 
+from gateway.execution.completion import PLAIN_TYPES
 from gateway.execution.plan_cache import PlanCache
 from gateway.execution.plans import FieldPlan, SelectionPlan
 
@@ -99,7 +100,7 @@ class PlannedExecution(Executor):
                     # plain, and its path is made only if it fails
                     try:
                         value = getattr(source, field.attribute)  # type: ignore[arg-type]
-                        if is_awaitable(value):
+                        if value.__class__ not in PLAIN_TYPES and is_awaitable(value):
                             field_path = Path(path, key, parent_name)
                             results[key] = self.completed_later(field, None, field_path, value)
                             awaitable_keys.append(key)
@@ -111,7 +112,7 @@ class PlannedExecution(Executor):
                 else:
                     result = self.execute_field_plan(field, source, Path(path, key, parent_name))
                     results[key] = result
-                    if is_awaitable(result):
+                    if result.__class__ not in PLAIN_TYPES and is_awaitable(result):
                         awaitable_keys.append(key)
         except Exception:
             if awaitable_keys:

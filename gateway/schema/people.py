@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, TypeVar
 
 import strawberry
+from graphql.pyutils import Path
 from strawberry.types.nodes import SelectedField, Selection
 
 from connectors.ekin.records import Activity as ActivityRecord
@@ -496,8 +497,20 @@ class Found:
 
 def selects_below(info: Info, name: str) -> bool:
     """Whether the field being resolved selects a field called `name` on its type,
-    through fragments, leaving out what `@skip`/`@include` leave out."""
-    return any(_selects(node.selections, name) for node in info.selected_fields)
+    through fragments, leaving out what `@skip`/`@include` leave out. Worked out once per
+    operation and field path (a list's items share it)."""
+    path: Path | None = info.path
+    keys: list[str] = [name]
+    while path is not None:
+        if isinstance(path.key, str):
+            keys.append(path.key)
+        path = path.prev
+    known = info.context.selects
+    key = tuple(keys)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = any(_selects(node.selections, name) for node in info.selected_fields)
+    return found
 
 
 def _selects(selections: Iterable[Selection], name: str) -> bool:
