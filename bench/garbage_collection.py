@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "peer"))
 from peer_queries import Q1_GATEWAY  # noqa: E402
 
 from bench.scale_out import LIFTED, wrk_script  # noqa: E402
-from tests.cluster import gateway_env, wait_healthy  # noqa: E402
-from tests.conftest import free_port, seeded  # noqa: E402
+from tests.cluster import wait_healthy  # noqa: E402
+from tests.conftest import free_port, gateway_env, seeded  # noqa: E402
 
 VARIANTS = {
     "Python's defaults": "g.tune_for_serving = lambda: None",

@@ -52,14 +52,13 @@ from connectors.domain import WIB  # noqa: E402
 from tests.cluster import (  # noqa: E402
     Gateways,
     counting_postgres,
-    gateway_env,
     gateways,
     haproxy,
     haproxy_binary,
     statement_calls,
     wait_healthy,
 )
-from tests.conftest import Databases, free_port, seeded, token  # noqa: E402
+from tests.conftest import Databases, free_port, gateway_env, seeded, token  # noqa: E402
 from tests.redis_server import redis_server  # noqa: E402
 
 MID_SIZE_QUERY = """{ paymentRequests(first: 50, filter: {fiscalYear: 2026}) { totalCount

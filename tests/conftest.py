@@ -118,19 +118,13 @@ async def smartgate_serve(
     given): the process and its "127.0.0.1:port" once /healthz answers; killed after the
     block if still running."""
     port = free_port()
-    env = {
-        **os.environ,
-        "SMARTGATE_EKIN_DSN": db.ekin_dsn,
-        "SMARTGATE_SPPSPM_DSN": db.sppspm_dsn,
-        "SMARTGATE_CROSSWALK": str(db.crosswalk),
-        "SMARTGATE_JWT_SECRET": TEST_SECRET,
-        "SMARTGATE_FISCAL_YEAR": "2026",
-        "SMARTGATE_PORT": str(port),
-        "SMARTGATE_LOG_LEVEL": "warning",
-        **{f"SMARTGATE_{name.upper()}": value for name, value in settings.items()},
-    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gateway.cli", "serve", env=env, stderr=stderr
+        sys.executable,
+        "-m",
+        "gateway.cli",
+        "serve",
+        env=gateway_env(db, port, **settings),
+        stderr=stderr,
     )
     base = f"127.0.0.1:{port}"
     try:
@@ -150,6 +144,22 @@ async def smartgate_serve(
         if process.returncode is None:
             process.kill()
         await process.wait()
+
+
+def gateway_env(db: Databases, port: int, **settings: str) -> dict[str, str]:
+    """The environment of a `smartgate serve` on `db` and `port`, with more SMARTGATE_*
+    settings by keyword, without the prefix."""
+    return {
+        **os.environ,
+        "SMARTGATE_EKIN_DSN": db.ekin_dsn,
+        "SMARTGATE_SPPSPM_DSN": db.sppspm_dsn,
+        "SMARTGATE_CROSSWALK": str(db.crosswalk),
+        "SMARTGATE_JWT_SECRET": TEST_SECRET,
+        "SMARTGATE_FISCAL_YEAR": "2026",
+        "SMARTGATE_PORT": str(port),
+        "SMARTGATE_LOG_LEVEL": "warning",
+        **{f"SMARTGATE_{name.upper()}": value for name, value in settings.items()},
+    }
 
 
 def free_port() -> int:

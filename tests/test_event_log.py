@@ -6,7 +6,6 @@ are none are BAD_USER_INPUT. The helpers here serve tests/test_event_capture.py 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import json
 import time
@@ -20,16 +19,16 @@ import asyncpg
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from gateway.app import create_app
-from gateway.context import Services
 from gateway.errors import BadUserInput
 from gateway.events.feed import Feed
 from gateway.events.ids import EventId, EventsExpired
 from gateway.events.local import LocalFeed
 from gateway.events.readers import BATCH, PendingChange, Position
-from tests.conftest import Databases, Gateway, settings_for, token, uvicorn_serving
+from tests import test_subscriptions as subscriptions
+from tests.conftest import Databases, Gateway, token
 from tests.test_payment_writes import Finance, goods, new_line, submit
 from tests.test_payment_writes import finance as finance  # noqa: F401 (fixture)
+from tests.test_subscriptions import Server
 
 INTERVAL_MS = 50
 
@@ -158,18 +157,11 @@ async def test_ids_from_before_the_loop_stopped_are_expired() -> None:
 # -- over graphql-transport-ws ------------------------------------------------------
 
 
-@dataclass
-class Server:
-    url: str
-    services: Services
-
-
 @asynccontextmanager
 async def serving(db: Databases, **settings: Any) -> AsyncIterator[Server]:
-    given = dataclasses.replace(settings_for(db), events_poll_ms=INTERVAL_MS, **settings)
-    app = create_app(given)
-    async with uvicorn_serving(app) as base:
-        yield Server(base, app.state.services)
+    """`test_subscriptions.serving`, polling every `INTERVAL_MS`."""
+    async with subscriptions.serving(db, **{"events_poll_ms": INTERVAL_MS, **settings}) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -54,9 +54,11 @@ class Server:
 
 
 @asynccontextmanager
-async def serving(db: Databases) -> AsyncIterator[Server]:
-    settings = dataclasses.replace(settings_for(db), events_poll_ms=int(INTERVAL * 1000))
-    app = create_app(settings)
+async def serving(db: Databases, **settings: Any) -> AsyncIterator[Server]:
+    """The app on `db` served by uvicorn, polling every `INTERVAL` unless `settings`
+    (fields of `Settings`) say otherwise."""
+    settings.setdefault("events_poll_ms", int(INTERVAL * 1000))
+    app = create_app(dataclasses.replace(settings_for(db), **settings))
     async with uvicorn_serving(app) as base:
         yield Server(base, app.state.services)
 

@@ -17,8 +17,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.cluster import gateway_env
-from tests.conftest import Databases, free_port, token
+from tests.conftest import Databases, free_port, gateway_env, token
 
 pytestmark = pytest.mark.skipif(
     not hasattr(socket, "SO_REUSEPORT"), reason="the workers need SO_REUSEPORT (Linux, BSD)"

@@ -39,7 +39,7 @@ from typing import Generic, Protocol, TypeVar
 from redis.exceptions import RedisError, ResponseError
 
 from gateway.events import codec
-from gateway.events.feed import MAX_BACKOFF_SECONDS, cancelled
+from gateway.events.feed import Polls, cancelled
 from gateway.events.ids import new_epoch
 from gateway.events.readers import BATCH, PendingChange, Position
 from gateway.shared_state import SharedState
@@ -275,25 +275,14 @@ class Capture(Generic[E]):
 
     async def _poll(self, epoch: str) -> None:
         reader = self._make_reader()
-        started = await self._load(reader)
-        reset = not started  # the first write of a fresh start replaces the pending set
-        failures = 0
+        restored = await self._load(reader)
+        reset = not restored  # the first write of a fresh start replaces the pending set
+        polls = Polls(self.name, reader, self._interval, started=restored)
         while True:
-            try:
-                if not started:
-                    await reader.start()
-                    started = True
-                events, more = await reader.poll()
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a source down must not end the loop
-                failures += 1
-                log.warning(
-                    "event=feed_poll_failed feed=%s failures=%d error=%r", self.name, failures, exc
-                )
-                await asyncio.sleep(min(self._interval * 2**failures, MAX_BACKOFF_SECONDS))
+            changes = await polls.next()
+            if changes is None:
                 continue
+            events, more = changes
             await self._publish(epoch, reader, events, reset)
             reset = False
             self.polls += 1

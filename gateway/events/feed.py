@@ -17,12 +17,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.errors import GatewayError
 from gateway.events.ids import EventId
+
+log = logging.getLogger("smartgate.events")
 
 E = TypeVar("E")
 Item = tuple[EventId, E]
@@ -41,6 +44,42 @@ class Reader(Protocol[E]):
     async def start(self) -> None: ...
 
     async def poll(self) -> tuple[list[E], bool]: ...
+
+
+class Polls(Generic[E]):
+    """A change-capture loop's reads of its source (`LocalFeed`'s and `Capture`'s): a
+    read that fails is logged and followed by a pause that doubles with each failure in a
+    row, up to `MAX_BACKOFF_SECONDS`; it never ends the loop."""
+
+    def __init__(self, name: str, reader: Reader[E], interval_s: float, started: bool) -> None:
+        self._name = name
+        self._reader = reader
+        self._interval = interval_s
+        self.started = started  # the reader knows where the source stands
+        self._failures = 0
+
+    async def next(self) -> tuple[list[E], bool] | None:
+        """What changed since the last read and whether more is waiting; None when the
+        source failed (after the pause)."""
+        try:
+            if not self.started:
+                await self._reader.start()
+                self.started = True
+            changes = await self._reader.poll()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a source down must not end the loop
+            self._failures += 1
+            log.warning(
+                "event=feed_poll_failed feed=%s failures=%d error=%r",
+                self._name,
+                self._failures,
+                exc,
+            )
+            await asyncio.sleep(min(self._interval * 2**self._failures, MAX_BACKOFF_SECONDS))
+            return None
+        self._failures = 0
+        return changes
 
 
 class Subscriber(Generic[E]):

@@ -63,9 +63,14 @@ class EventId:
         match = _ID.match(text)
         if match is None:
             raise BadUserInput(
-                "after: not an event id; give the `id` of an event received", argument="after"
+                "not an event id; give the `id` of an event received", argument="after"
             )
         return cls(match[1], (int(match[2]), int(match[3])))
+
+    @classmethod
+    def check(cls, text: str) -> None:
+        """`parse`'s refusal alone: `gateway.input_check` checks `after` with it."""
+        cls.parse(text)
 
     @property
     def stream_id(self) -> str:

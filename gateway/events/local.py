@@ -16,15 +16,12 @@ import collections
 import contextlib
 import contextvars
 import itertools
-import logging
 import time
 from collections.abc import AsyncIterator
 
 from gateway.errors import BadUserInput
-from gateway.events.feed import MAX_BACKOFF_SECONDS, E, Feed, Item, Reader, cancelled, pages
+from gateway.events.feed import E, Feed, Item, Polls, Reader, cancelled, pages
 from gateway.events.ids import EventId, EventsExpired, new_epoch
-
-log = logging.getLogger("smartgate.events")
 
 LINGER_S = 60.0
 """How long a loop keeps capturing after its last subscriber left."""
@@ -95,8 +92,7 @@ class LocalFeed(Feed[E]):
             await cancelled(task)
 
     async def _run(self) -> None:
-        started = False
-        failures = 0
+        polls = Polls(self.name, self._reader, self._interval, started=False)
         idle_since: float | None = None
         try:
             while True:
@@ -106,27 +102,14 @@ class LocalFeed(Feed[E]):
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since >= self.linger_s:
                     return
-                try:
-                    if not started:
-                        await self._reader.start()
-                        started = True
-                        self._ready.set()
-                    events, more = await self._reader.poll()
-                    self._polls += 1
-                    self._polled_at = time.monotonic()
-                    failures = 0
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a source down must not end the loop
-                    failures += 1
-                    log.warning(
-                        "event=feed_poll_failed feed=%s failures=%d error=%r",
-                        self.name,
-                        failures,
-                        exc,
-                    )
-                    await asyncio.sleep(min(self._interval * 2**failures, MAX_BACKOFF_SECONDS))
+                changes = await polls.next()
+                if polls.started:
+                    self._ready.set()
+                if changes is None:
                     continue
+                events, more = changes
+                self._polls += 1
+                self._polled_at = time.monotonic()
                 for event in events:
                     self._count += 1
                     item = (EventId(self._epoch, (self._count, 0)), event)

@@ -30,10 +30,8 @@ BLOCK_MS = 500
 PAGE = 500
 """Events read at once, when following and when resuming."""
 
-# The events after ARGV[1] (a stream id), ARGV[2] at most, with the stream's epoch, the
-# greatest id trimmed from it (noted by the capture's PUBLISH) and the last id it gave,
-# read in one step. KEYS: epoch, stream, state.
-SINCE = """
+# Sets `last` to the last id the stream KEYS[2] gave ('0-0' before the first event).
+_LAST_GIVEN = """
 local info = redis.pcall('xinfo', 'stream', KEYS[2])
 local last = '0-0'
 if type(info) == 'table' and not info.err then
@@ -41,22 +39,22 @@ if type(info) == 'table' and not info.err then
     if info[k] == 'last-generated-id' then last = info[k + 1] end
   end
 end
+"""
+
+# The events after ARGV[1] (a stream id), ARGV[2] at most, with the stream's epoch, the
+# greatest id trimmed from it (noted by the capture's PUBLISH) and the last id it gave,
+# read in one step. KEYS: epoch, stream, state.
+SINCE = (
+    _LAST_GIVEN
+    + """
 local trimmed = redis.call('hget', KEYS[3], 'trimmed') or '0-0'
 return {redis.call('get', KEYS[1]), trimmed, last,
         redis.call('xrange', KEYS[2], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
 """
+)
 
-# The stream's epoch and the last id it gave ('0-0' before the first event).
-HEAD = """
-local info = redis.pcall('xinfo', 'stream', KEYS[2])
-local last = '0-0'
-if type(info) == 'table' and not info.err then
-  for k = 1, #info, 2 do
-    if info[k] == 'last-generated-id' then last = info[k + 1] end
-  end
-end
-return {redis.call('get', KEYS[1]), last}
-"""
+# The stream's epoch and the last id it gave. KEYS: epoch, stream.
+HEAD = _LAST_GIVEN + "return {redis.call('get', KEYS[1]), last}\n"
 
 
 @dataclass(frozen=True, slots=True)
