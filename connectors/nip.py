@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 _SEPARATORS = re.compile(r"[\s.]")
+_GROUPED = re.compile(r"[0-9]{8}[ .][0-9]{6}[ .][0-9][ .][0-9]{3}")
 
 
 class InvalidNip(ValueError):
@@ -19,6 +20,8 @@ def normalise_nip(value: str) -> str:
     Raises InvalidNip for anything else.
     """
     text = value.strip()
+    if len(text) == 18 and text.isascii() and text.isdigit():
+        return text  # e-kin's spelling, and most of sppspm's: nothing to take out
     digits = _SEPARATORS.sub("", text)
     if len(digits) != 18 or not (digits.isascii() and digits.isdigit()):
         raise InvalidNip(f"{value!r} is not an NIP: expected 18 digits")
@@ -28,8 +31,8 @@ def normalise_nip(value: str) -> str:
 
 
 def _is_grouped(text: str) -> bool:
-    parts = re.split(r"[ .]", text)
-    return [len(p) for p in parts] == [8, 6, 1, 3]
+    """8, 6, 1 and 3 digits, each group after the first led by a space or a dot."""
+    return _GROUPED.fullmatch(text) is not None
 
 
 def try_normalise_nip(value: str | None) -> str | None:

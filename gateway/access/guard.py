@@ -11,6 +11,7 @@ pagination and totals stay right.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from typing import Any
@@ -85,7 +86,26 @@ def _wrap(resolve: Resolver, name: str, topic: Topic | None, hands_out: bool) ->
             return _admit(access, name, result, lookup)
         return result
 
+    guarded.__wrapped__ = resolve  # type: ignore[attr-defined]
+    GUARDS[guarded] = (name, topic, hands_out)
     return guarded
+
+
+GUARDS: weakref.WeakKeyDictionary[Resolver, tuple[str, Topic | None, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+"""How each guard was made, so that the same guard can be put around another call."""
+
+
+def unguarded(resolve: Resolver) -> Resolver:
+    """The resolver a guard wraps; `resolve` itself when it is not a guard."""
+    return resolve.__wrapped__ if resolve in GUARDS else resolve  # type: ignore[attr-defined]
+
+
+def guarded_again(guard: Resolver, inner: Resolver) -> Resolver:
+    """The same guard as `guard` (name, topic, objects admitted), around `inner`: for
+    the planned engine, which calls some resolvers without strawberry's wrapper."""
+    return _wrap(inner, *GUARDS[guard])
 
 
 def _check_topic(

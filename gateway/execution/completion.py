@@ -10,10 +10,11 @@ completed by graphql-core's own methods.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from types import CoroutineType, GeneratorType
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from graphql import (
     GraphQLError,
@@ -39,9 +40,39 @@ if TYPE_CHECKING:
     from gateway.execution.executor import PlannedExecution
     from gateway.execution.plans import FieldPlan, SelectionPlan
 
-PLAIN_TYPES = frozenset({str, int, float, bool, type(None), Decimal, datetime, date, dict, list})
+PLAIN_TYPES: set[type] = {str, int, float, bool, type(None), Decimal, datetime, date, dict, list}
 """Types whose values are never awaitable: a value's exact class is looked up here before
-`is_awaitable` (strawberry's: several isinstance checks) is asked, which most values pass."""
+`is_awaitable` (strawberry's: several isinstance checks) is asked, which most values pass.
+It learns the schema's own classes as their values are met (`learning`)."""
+
+AwaitableCheck = Callable[[Any], TypeGuard[Awaitable[Any]]]
+
+PLAIN_TYPES_KEPT = 4096
+"""At most this many classes are learnt: the schema's objects and records are far fewer."""
+
+
+def learning(is_awaitable: AwaitableCheck) -> AwaitableCheck:
+    """`is_awaitable`, noting in `PLAIN_TYPES` the class of a value it finds not awaitable
+    when no value of that class can be: not a coroutine or generator, and no `__await__`
+    that an attribute look-up could find (no `__getattr__`, the usual
+    `__getattribute__`)."""
+
+    def check(value: Any) -> TypeGuard[Awaitable[Any]]:
+        if is_awaitable(value):
+            return True
+        cls = value.__class__
+        if (
+            len(PLAIN_TYPES) < PLAIN_TYPES_KEPT
+            and not issubclass(cls, (CoroutineType, GeneratorType))
+            and not hasattr(cls, "__await__")
+            and not hasattr(cls, "__getattr__")
+            and cls.__getattribute__ is object.__getattribute__
+        ):
+            PLAIN_TYPES.add(cls)
+        return False
+
+    return check
+
 
 PLAIN_VALUES: dict[Any, type] = {
     serialize_string: str,

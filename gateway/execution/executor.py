@@ -7,12 +7,13 @@ the operation's plan and runs it; for anything else, and for what the planner le
 Running a plan keeps graphql-core's shape of execution exactly, because the answers,
 their errors and the SQL a request sends depend on it: fields are resolved in the same
 order, each resolver that returns an awaitable is wrapped and gathered with its
-siblings where graphql-core gathers (`gather_with_cancel`, one task per awaitable, the
-single one awaited directly), so DataLoader batches fill on the same ticks; errors are
-located and nulled by graphql-core's own `handle_field_error`. What is left out is what
-the plan already knows: which fields a selection has, their definitions, literal
-arguments, the branches of `complete_value`, and for plain attribute reads the resolve
-info, strawberry's wrapper and the response path (made only for an error).
+siblings where graphql-core gathers (as `gather_with_cancel` does, see `gathering`: one
+task per awaitable, the single one awaited directly), so DataLoader batches fill on the
+same ticks; errors are located and nulled by graphql-core's own `handle_field_error`.
+What is left out is what the plan already knows: which fields a selection has, their
+definitions, literal arguments, the branches of `complete_value`, and for plain
+attribute reads the resolve info, strawberry's wrapper and the response path (made only
+for an error).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from graphql import ExecutionResult, GraphQLError, GraphQLOutputType, GraphQLRes
 from graphql.execution import Executor
 from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.pyutils import Path
 
-from gateway.execution.completion import PLAIN_TYPES
+from gateway.execution.completion import PLAIN_TYPES, learning
+from gateway.execution.gathering import gathered
 from gateway.execution.plan_cache import PlanCache
 from gateway.execution.plans import FieldPlan, SelectionPlan
 
@@ -57,6 +59,7 @@ class PlannedExecution(Executor):
         if plan is None:
             return super().execute_operation(serially)
         self.run_arguments = {}
+        self.is_awaitable = learning(self.is_awaitable)
         return self.run(plan)
 
     def run(self, plan: SelectionPlan) -> Any:
@@ -142,10 +145,10 @@ class PlannedExecution(Executor):
                     arguments = self.arguments_of(field)
                 resolve = field.resolve or self.field_resolver
                 result = resolve(source, info, **arguments)
-            if self.is_awaitable(result):
+            if result.__class__ not in PLAIN_TYPES and self.is_awaitable(result):
                 return self.completed_later(field, info, path, result)
             completed = field.completion.complete(self, field, info, path, result)
-            if self.is_awaitable(completed):
+            if completed.__class__ not in PLAIN_TYPES and self.is_awaitable(completed):
                 return self.settled(completed, return_type, field, path)
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field.details, path)
@@ -206,7 +209,7 @@ class PlannedExecution(Executor):
         if len(keys) == 1:
             results[keys[0]] = await results[keys[0]]
         else:
-            awaited = await gather_with_cancel(*(results[key] for key in keys))
+            awaited = await gathered([results[key] for key in keys])
             results.update(zip(keys, awaited, strict=True))
         return results
 
@@ -214,7 +217,7 @@ class PlannedExecution(Executor):
         if len(indices) == 1:
             completed[indices[0]] = await completed[indices[0]]
         else:
-            awaited = await gather_with_cancel(*(completed[index] for index in indices))
+            awaited = await gathered([completed[index] for index in indices])
             for index, value in zip(indices, awaited, strict=True):
                 completed[index] = value
         return completed

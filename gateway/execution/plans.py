@@ -46,6 +46,7 @@ from gateway.execution.completion import (
     NonNullCompletion,
     ObjectCompletion,
 )
+from gateway.execution.resolver_calls import direct_resolver
 
 
 class Unplannable(Exception):
@@ -82,6 +83,7 @@ class FieldPlan:
         definition: GraphQLField,
         details: FieldDetailsList,
         attribute: str | None,
+        resolve: Any,
         arguments: dict[str, Any] | None,
         completion: Completion,
     ) -> None:
@@ -92,7 +94,8 @@ class FieldPlan:
         self.nodes: list[FieldNode] = [d.node for d in details]
         self.name = self.nodes[0].name.value
         self.attribute = attribute
-        self.resolve = definition.resolve
+        self.resolve = resolve
+        """The field's resolver, or the direct call that stands for it (`resolver_calls`)."""
         self.arguments = arguments
         """Coerced once when every argument is a literal; None: coerced on each run."""
         self.completion = completion
@@ -152,6 +155,7 @@ class Planner:
             if any(d.fragment_variable_values is not None for d in details):
                 raise Unplannable("fragment arguments")
             attribute = plain_attribute(definition) if not node.arguments else None
+            resolve = None if attribute else direct_resolver(definition) or definition.resolve
             fields.append(
                 FieldPlan(
                     key,
@@ -159,6 +163,7 @@ class Planner:
                     definition,
                     details,
                     attribute,
+                    resolve,
                     self.literal_arguments(definition, node),
                     self.completion(definition.type, parent, node.name.value, details),
                 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -480,10 +479,18 @@ class Found:
 
     @classmethod
     async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
-        wanted = list(dict.fromkeys(nip for nip in nips if nip is not None))
-        loads = [info.context.loaders.person.load(nip) for nip in wanted]
-        answers = await asyncio.gather(*loads, return_exceptions=True)
-        return cls(dict(zip(wanted, answers, strict=True)))
+        load = info.context.loaders.person.load
+        loads = {nip: load(nip) for nip in nips if nip is not None}
+        # every load is asked before the first is awaited, so they share a batch; awaited
+        # in turn rather than gathered (a future and a callback each, for two or three
+        # people): a load already answered does not wait at all
+        people: dict[str, Person | None | BaseException] = {}
+        for nip, loading in loads.items():
+            try:
+                people[nip] = await loading
+            except Exception as error:  # noqa: BLE001 - it fails the field that reads it
+                people[nip] = error
+        return cls(people)
 
     def employee(self, nip: str | None) -> Employee | None:
         """The employee of `nip`, None when there is none or e-kin has nobody."""

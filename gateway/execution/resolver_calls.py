@@ -1,0 +1,124 @@
+"""Which resolvers can be called without strawberry's wrapper, proven from the built schema.
+
+For a field with a resolver function, strawberry gives graphql-core a resolver of its own
+(`_resolver`, or `_async_resolver` for a coroutine function) that, on every call, makes a
+strawberry `Info`, converts the arguments (`get_arguments`), finds which of the
+function's parameters want the source and the info, chains the field's extensions and
+calls `field.get_result`, which calls the function; `_async_resolver` adds two coroutines
+around it. For a field without arguments, extensions or exception handlers all of that
+but the `Info` and the call is decided by the schema alone, so the plan decides it once:
+`direct_resolver` gives a function that passes the source and, when asked for, the same
+`Info`, to the same function. Its coroutine, when it has one, is awaited where
+strawberry's would have been (a coroutine does nothing until awaited), so DataLoader
+batches fill on the same ticks.
+
+A field the access guard wraps keeps its guard: the same guard, around the direct call
+(`gateway.access.guard.guarded_again`). Anything this module cannot prove keeps
+strawberry's resolver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLField, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
+
+from gateway.access.guard import guarded_again, unguarded
+
+Resolver = Callable[..., Any]
+
+WRAPPERS = frozenset(
+    {
+        "GraphQLCoreConverter.from_resolver.<locals>._resolver",
+        "GraphQLCoreConverter.from_resolver.<locals>._async_resolver",
+    }
+)
+"""The qualified names of strawberry's resolvers of a field with a resolver function."""
+
+
+def direct_resolver(field: GraphQLField) -> Resolver | None:
+    """A resolver for `field` that calls its function directly, with its guard if it has
+    one; None when strawberry's resolver may do more than described above."""
+    resolve = field.resolve
+    if resolve is None:
+        return None
+    inner = unguarded(resolve)
+    direct = _direct_call(field, inner)
+    if direct is None:
+        return None
+    return direct if inner is resolve else guarded_again(resolve, direct)
+
+
+def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or field.args:
+        return None
+    if getattr(wrapper, "__qualname__", None) not in WRAPPERS:
+        return None
+    wrapper_cells = _cells(wrapper)
+    if wrapper_cells.get("field_exception_handlers"):
+        return None
+    make_info = wrapper_cells.get("_strawberry_info_from_graphql")
+    if make_info is None or not _holds(make_info, "field", definition):
+        return None  # strawberry's wrapper, but of another field than this one
+    resolver = definition.base_resolver
+    if resolver is None or definition.arguments or definition.extensions:
+        return None
+    if type(definition).get_result is not StrawberryField.get_result:
+        return None
+    if type(resolver).__call__ is not StrawberryResolver.__call__:
+        return None
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None
+    return _caller(function, resolver, make_info)
+
+
+def _caller(function: Resolver, resolver: StrawberryResolver[Any], make_info: Resolver) -> Resolver:
+    """The call `get_arguments` and `get_result` would make, decided once."""
+    takes_self = resolver.self_parameter is not None
+    as_source = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    if takes_self and not as_source and info_name is None:
+
+        def with_self(source: Any, info: GraphQLResolveInfo) -> Any:
+            return function(source)
+
+        return with_self
+    if takes_self and not as_source and info_name is not None:
+
+        def with_self_and_info(source: Any, info: GraphQLResolveInfo) -> Any:
+            return function(source, **{info_name: make_info(info)})
+
+        return with_self_and_info
+
+    def with_parameters(source: Any, info: GraphQLResolveInfo) -> Any:
+        keywords = dict.fromkeys(as_source, source)
+        if info_name is not None:
+            keywords[info_name] = make_info(info)
+        return function(source, **keywords) if takes_self else function(**keywords)
+
+    return with_parameters
+
+
+def _holds(function: Resolver, name: str, value: object) -> bool:
+    """Whether the closure `function` holds `value` as its variable `name`."""
+    return _cells(function).get(name, None) is value
+
+
+def _cells(function: Resolver) -> dict[str, Any]:
+    """The variables a closure holds, by name."""
+    code = getattr(function, "__code__", None)
+    cells = getattr(function, "__closure__", None) or ()
+    if code is None:
+        return {}
+    try:
+        return {
+            name: cell.cell_contents for name, cell in zip(code.co_freevars, cells, strict=True)
+        }
+    except ValueError:  # a cell not yet filled
+        return {}

@@ -1,0 +1,130 @@
+"""The planned engine calls some resolvers without strawberry's wrapper
+(`gateway.execution.resolver_calls`): only where the call is the same, and never without
+the access guard; and it asks whether a value is awaitable only of classes it has not yet
+learnt cannot be (`completion.learning`). That the answers, errors, audit lines and SQL stay those of
+graphql-core's execution is shown on the seeded data by `tests/test_planned_execution.py`
+and by every query of the suite (see `tests.conftest.Reference`)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType
+from graphql.pyutils import is_awaitable
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+
+from gateway.access.guard import GUARDS, unguarded
+from gateway.execution.completion import PLAIN_TYPES, learning
+from gateway.execution.resolver_calls import direct_resolver
+from gateway.schema import build_schema
+
+
+class Uppercase(FieldExtension):
+    def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        return next_(source, info, **kwargs).upper()
+
+
+@strawberry.type
+class Thing:
+    name: str
+
+    @strawberry.field
+    def plain(self) -> str:
+        return f"plain {self.name}"
+
+    @strawberry.field
+    async def later(self, info: Info) -> str:
+        return f"later {self.name} for {info.context['caller']}"
+
+    @strawberry.field
+    def with_root(self, root: Any) -> str:
+        return f"root {root.name}"
+
+    @strawberry.field
+    def argued(self, times: int) -> str:
+        return self.name * times
+
+    @strawberry.field(extensions=[Uppercase()])
+    def extended(self) -> str:
+        return self.name
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def thing(self) -> Thing:
+        return Thing(name="x")
+
+
+def fields() -> dict[str, Any]:
+    thing = strawberry.Schema(query=Query)._schema.type_map["Thing"]
+    assert isinstance(thing, GraphQLObjectType)
+    return thing.fields
+
+
+def info(context: Any) -> Any:
+    """As much of a resolve info as strawberry's `Info` reads here."""
+    return SimpleNamespace(context=context)
+
+
+def test_a_direct_call_answers_what_strawberrys_resolver_answers() -> None:
+    thing, raw_info = Thing(name="x"), info({"caller": "ana"})
+    for name in ("plain", "later", "withRoot"):
+        field = fields()[name]
+        direct = direct_resolver(field)
+        assert direct is not None, name
+        assert field.resolve is not None
+        ours, theirs = direct(thing, raw_info), field.resolve(thing, raw_info)
+        if name == "later":
+            ours, theirs = asyncio.run(ours), asyncio.run(theirs)
+        assert ours == theirs, name
+    assert asyncio.run(direct_resolver(fields()["later"])(thing, raw_info)) == "later x for ana"  # type: ignore[misc]
+
+
+def test_arguments_extensions_and_plain_attributes_keep_strawberrys_resolver() -> None:
+    for name in ("argued", "extended", "name"):
+        assert direct_resolver(fields()[name]) is None, name
+
+
+def test_guarded_fields_keep_their_guard_around_the_direct_call() -> None:
+    schema = build_schema()._schema
+    status_change, employee = schema.type_map["StatusChange"], schema.type_map["Employee"]
+    assert isinstance(status_change, GraphQLObjectType)
+    assert isinstance(employee, GraphQLObjectType)
+    for field in (status_change.fields["by"], employee.fields["supervisor"]):
+        assert field.resolve in GUARDS, "hands out people: guarded"
+        direct = direct_resolver(field)
+        assert direct is not None
+        assert GUARDS[direct] == GUARDS[field.resolve], "the same guard"
+        assert unguarded(direct) is not unguarded(field.resolve), "around the direct call"
+    # a guarded attribute read (a personal field) is the guard's business alone
+    assert direct_resolver(employee.fields["birthDate"]) is None
+
+
+def test_only_classes_that_cannot_be_awaited_are_learnt_as_plain() -> None:
+    class Record:
+        pass
+
+    class Proxy:  # not awaitable now, but another instance might be
+        def __getattr__(self, name: str) -> Any:
+            raise AttributeError(name)
+
+    class Later:
+        def __await__(self) -> Any:
+            return iter(())
+
+    async def coroutine() -> None:
+        return None
+
+    check = learning(is_awaitable)
+    pending = coroutine()
+    assert check(pending) and check(Later())
+    pending.close()
+    assert not check(Record()) and not check(Proxy())
+    assert Record in PLAIN_TYPES
+    assert Proxy not in PLAIN_TYPES, "__getattr__ may hand out __await__"
+    assert Later not in PLAIN_TYPES
