@@ -13,12 +13,28 @@ class InvalidNip(ValueError):
     """A string that is not an NIP in any of the accepted spellings."""
 
 
+_KNOWN: dict[str, str] = {}
+"""Spellings already normalised: a page of rows names the same officials again and again."""
+_KNOWN_KEPT = 65536  # a city has some tens of thousands of NIPs, each in up to 3 spellings
+_KNOWN_LONGEST = 32  # an NIP with a little padding; longer strings are not kept
+
+
 def normalise_nip(value: str) -> str:
     """Return the 18-digit form of an NIP written as digits, spaced or dotted.
 
     Accepts '198609262015051001', '19860926 201505 1 001' and '19860926.201505.1.001'.
     Raises InvalidNip for anything else.
     """
+    known = _KNOWN.get(value)
+    if known is not None:
+        return known
+    digits = _normalised(value)
+    if len(value) <= _KNOWN_LONGEST and len(_KNOWN) < _KNOWN_KEPT:
+        _KNOWN[value] = digits
+    return digits
+
+
+def _normalised(value: str) -> str:
     text = value.strip()
     if len(text) == 18 and text.isascii() and text.isdigit():
         return text  # e-kin's spelling, and most of sppspm's: nothing to take out

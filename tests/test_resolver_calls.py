@@ -8,6 +8,7 @@ and by every query of the suite (see `tests.conftest.Reference`)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +18,9 @@ from graphql.pyutils import is_awaitable
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
+from connectors.domain import PaymentStatus
 from gateway.access.guard import GUARDS, unguarded
-from gateway.execution.completion import PLAIN_TYPES, learning
+from gateway.execution.completion import PLAIN_TYPES, learning, never_awaitable
 from gateway.execution.resolver_calls import direct_resolver
 from gateway.schema import build_schema
 
@@ -128,3 +130,19 @@ def test_only_classes_that_cannot_be_awaited_are_learnt_as_plain() -> None:
     assert Record in PLAIN_TYPES
     assert Proxy not in PLAIN_TYPES, "__getattr__ may hand out __await__"
     assert Later not in PLAIN_TYPES
+
+
+def test_the_schemas_values_are_learnt_as_plain() -> None:
+    @dataclass
+    class Record:
+        status: PaymentStatus
+
+    for cls in (PaymentStatus, Record, Thing):
+        assert never_awaitable(cls), cls
+    assert not never_awaitable(asyncio.Future)
+
+    class Custom:
+        def __getattribute__(self, name: str) -> Any:
+            return object.__getattribute__(self, name)
+
+    assert not never_awaitable(Custom)

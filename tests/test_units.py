@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors import nip
 from connectors.ekin.connector import expected_allowance, full_name
 from connectors.nip import InvalidNip, normalise_nip, pns_digits_are_valid, spellings
 from gateway import cursors
@@ -27,8 +28,17 @@ def test_every_nip_spelling_normalises_to_18_digits(spelling: str) -> None:
     "bad", ["", "12345", "1986092620150510011", "19860926-201505-1-001", "1986 0926201505 1001"]
 )
 def test_malformed_nip_is_refused(bad: str) -> None:
-    with pytest.raises(InvalidNip):
-        normalise_nip(bad)
+    for _ in range(2):  # a refusal is not kept as an answer
+        with pytest.raises(InvalidNip):
+            normalise_nip(bad)
+
+
+def test_nip_spellings_are_normalised_alike_when_asked_again() -> None:
+    padded = " " * 40 + "19860926.201505.1.001"
+    for spelling in ("19860926 201505 1 001", "19860926 201505.1 001", padded):
+        assert normalise_nip(spelling) == normalise_nip(spelling) == "198609262015051001"
+    assert padded not in nip._KNOWN, "long strings are not kept"
+    assert "19860926 201505 1 001" in nip._KNOWN
 
 
 def test_spellings_round_trip() -> None:

@@ -53,25 +53,33 @@ PLAIN_TYPES_KEPT = 4096
 
 def learning(is_awaitable: AwaitableCheck) -> AwaitableCheck:
     """`is_awaitable`, noting in `PLAIN_TYPES` the class of a value it finds not awaitable
-    when no value of that class can be: not a coroutine or generator, and no `__await__`
-    that an attribute look-up could find (no `__getattr__`, the usual
-    `__getattribute__`)."""
+    when no value of that class can be (`never_awaitable`)."""
 
     def check(value: Any) -> TypeGuard[Awaitable[Any]]:
         if is_awaitable(value):
             return True
         cls = value.__class__
-        if (
-            len(PLAIN_TYPES) < PLAIN_TYPES_KEPT
-            and not issubclass(cls, (CoroutineType, GeneratorType))
-            and not hasattr(cls, "__await__")
-            and not hasattr(cls, "__getattr__")
-            and cls.__getattribute__ is object.__getattribute__
-        ):
+        if len(PLAIN_TYPES) < PLAIN_TYPES_KEPT and never_awaitable(cls):
             PLAIN_TYPES.add(cls)
         return False
 
     return check
+
+
+def never_awaitable(cls: type) -> bool:
+    """Whether no instance of `cls` is awaitable as graphql-core's `is_awaitable` decides:
+    not a coroutine or generator, and no `__await__` an attribute look-up could find: none
+    defined, no `__getattr__`, no `__getattribute__` but a built-in type's. (An instance
+    given an `__await__` of its own would not be seen: no value of the schema is.)"""
+    if issubclass(cls, (CoroutineType, GeneratorType)):
+        return False
+    for ancestor in cls.__mro__:
+        defined = vars(ancestor)
+        if "__await__" in defined or "__getattr__" in defined:
+            return False
+        if "__getattribute__" in defined and ancestor.__module__ != "builtins":
+            return False
+    return True
 
 
 PLAIN_VALUES: dict[Any, type] = {
@@ -145,9 +153,11 @@ class LeafCompletion(Completion):
         self.plain = PLAIN_VALUES.get(self.coerce)
         """The Python type whose values graphql-core's serializer hands back unchanged."""
         self.enum = leaf.wrapped_cls if isinstance(leaf, CustomGraphQLEnumType) else None
-        self.names: dict[Any, str] = {}
-        """The GraphQL names of the strawberry enum's members seen so far: strawberry finds
-        one by scanning the enum's values, and a member's name never changes."""
+        self.names: dict[int, str] = {}
+        """The GraphQL names of the strawberry enum's members seen so far, by the member's
+        identity (an enum's `__hash__` is Python code; its members live as long as it):
+        strawberry finds one by scanning the enum's values, and a member's name never
+        changes."""
 
     def complete(
         self,
@@ -160,8 +170,10 @@ class LeafCompletion(Completion):
         kind = type(value)
         if kind is self.plain and (kind is not int or GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT):
             return value
-        if kind is self.enum and value in self.names:
-            return self.names[value]
+        if kind is self.enum:
+            name = self.names.get(id(value))
+            if name is not None:
+                return name
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
@@ -173,7 +185,7 @@ class LeafCompletion(Completion):
             # graphql-core's own refusal, with its message (coercion has no side effects)
             return run.complete_leaf_value(self.leaf, value)
         if kind is self.enum:
-            self.names[value] = coerced
+            self.names[id(value)] = coerced
         return coerced
 
 

@@ -103,7 +103,9 @@ class PlannedExecution(Executor):
                     # plain, and its path is made only if it fails
                     try:
                         value = getattr(source, field.attribute)  # type: ignore[arg-type]
-                        if value.__class__ not in PLAIN_TYPES and is_awaitable(value):
+                        if value.__class__ is field.unchanged:
+                            results[key] = value
+                        elif value.__class__ not in PLAIN_TYPES and is_awaitable(value):
                             field_path = Path(path, key, parent_name)
                             results[key] = self.completed_later(field, None, field_path, value)
                             awaitable_keys.append(key)

@@ -74,6 +74,7 @@ class FieldPlan:
         "nodes",
         "parent",
         "resolve",
+        "unchanged",
     )
 
     def __init__(
@@ -101,12 +102,20 @@ class FieldPlan:
         self.completion = completion
         self.leaf = isinstance(completion, LeafCompletion)
         """Completed without a path: a path is made only for an error."""
+        plain = completion.plain if isinstance(completion, LeafCompletion) else None
+        self.unchanged: type = plain if plain is str or plain is bool else NoValue
+        """The class whose values the field's completion hands back as they are (a string
+        or boolean scalar): the executor does not call the completion for them."""
         if definition is TypeNameMetaFieldDef:
             self.kind = FieldPlan.TYPENAME
         elif attribute is not None:
             self.kind = FieldPlan.ATTRIBUTE
         else:
             self.kind = FieldPlan.RESOLVER
+
+
+class NoValue:
+    """A class no value has (`FieldPlan.unchanged` of a field whose values are completed)."""
 
 
 class SelectionPlan:

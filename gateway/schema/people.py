@@ -472,10 +472,12 @@ class Found:
     that each name a person needs, so that the person field reads instead of awaiting.
     A lookup that failed fails the field that reads it, as its own load would have."""
 
-    __slots__ = ("_people",)
+    __slots__ = ("_employees", "_people")
 
     def __init__(self, people: dict[str, Person | None | BaseException]) -> None:
         self._people = people
+        self._employees: dict[str, Employee] = {}
+        """Each person made an employee once: a request's history names few people."""
 
     @classmethod
     async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
@@ -496,10 +498,16 @@ class Found:
         """The employee of `nip`, None when there is none or e-kin has nobody."""
         if nip is None:
             return None
+        made = self._employees.get(nip)
+        if made is not None:
+            return made
         person = self._people[nip]
         if isinstance(person, BaseException):
             raise person
-        return Employee.from_record(person) if person else None
+        if not person:
+            return None
+        made = self._employees[nip] = Employee.from_record(person)
+        return made
 
 
 def selects_below(info: Info, name: str) -> bool:
