@@ -30,6 +30,12 @@ class Uppercase(FieldExtension):
         return next_(source, info, **kwargs).upper()
 
 
+@strawberry.input
+class Where:
+    name_prefix: str
+    at_least: int = 1
+
+
 @strawberry.type
 class Thing:
     name: str
@@ -47,8 +53,12 @@ class Thing:
         return f"root {root.name}"
 
     @strawberry.field
-    def argued(self, times: int) -> str:
-        return self.name * times
+    def argued(self, times: int, info: Info, suffix: str = "!") -> str:
+        return f"{self.name * times}{suffix} for {info.context['caller']}"
+
+    @strawberry.field
+    def filtered(self, where: Where, but_not: list[Where] | None = None) -> str:
+        return f"{where.name_prefix}/{where.at_least} but not {but_not}"
 
     @strawberry.field(extensions=[Uppercase()])
     def extended(self) -> str:
@@ -87,8 +97,28 @@ def test_a_direct_call_answers_what_strawberrys_resolver_answers() -> None:
     assert asyncio.run(direct_resolver(fields()["later"])(thing, raw_info)) == "later x for ana"  # type: ignore[misc]
 
 
-def test_arguments_extensions_and_plain_attributes_keep_strawberrys_resolver() -> None:
-    for name in ("argued", "extended", "name"):
+def test_arguments_are_converted_as_strawberry_converts_them() -> None:
+    thing, raw_info = Thing(name="x"), info({"caller": "ana"})
+    given = {
+        "argued": [{"times": 3}, {"times": 2, "suffix": "?"}],
+        "filtered": [
+            {"where": {"namePrefix": "a"}},
+            {"where": {"namePrefix": "b", "atLeast": 2}, "butNot": [{"namePrefix": "c"}]},
+            {"where": {"namePrefix": "d"}, "butNot": None},
+        ],
+    }
+    for name, calls in given.items():
+        field = fields()[name]
+        direct = direct_resolver(field)
+        assert direct is not None and field.resolve is not None, name
+        for arguments in calls:
+            ours = direct(thing, raw_info, **arguments)
+            assert ours == field.resolve(thing, raw_info, **arguments), (name, arguments)
+    assert direct_resolver(fields()["argued"])(thing, raw_info, times=2) == "xx! for ana"  # type: ignore[misc]
+
+
+def test_extensions_and_plain_attributes_keep_strawberrys_resolver() -> None:
+    for name in ("extended", "name"):
         assert direct_resolver(fields()[name]) is None, name
 
 

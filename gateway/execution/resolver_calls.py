@@ -5,10 +5,11 @@ For a field with a resolver function, strawberry gives graphql-core a resolver o
 strawberry `Info`, converts the arguments (`get_arguments`), finds which of the
 function's parameters want the source and the info, chains the field's extensions and
 calls `field.get_result`, which calls the function; `_async_resolver` adds two coroutines
-around it. For a field without arguments, extensions or exception handlers all of that
-but the `Info` and the call is decided by the schema alone, so the plan decides it once:
-`direct_resolver` gives a function that passes the source and, when asked for, the same
-`Info`, to the same function. Its coroutine, when it has one, is awaited where
+around it. For a field without extensions or exception handlers all of that but the
+`Info`, the conversion of each argument given and the call is decided by the schema alone,
+so the plan decides it once: `direct_resolver` gives a function that passes the source,
+the arguments converted by strawberry's own `convert_argument` and, when asked for, the
+same `Info`, to the same function. Its coroutine, when it has one, is awaited where
 strawberry's would have been (a coroutine does nothing until awaited), so DataLoader
 batches fill on the same ticks.
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from graphql import GraphQLField, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_argument
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
@@ -55,7 +57,7 @@ def direct_resolver(field: GraphQLField) -> Resolver | None:
 
 def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or field.args:
+    if not isinstance(definition, StrawberryField):
         return None
     if getattr(wrapper, "__qualname__", None) not in WRAPPERS:
         return None
@@ -65,8 +67,11 @@ def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
     make_info = wrapper_cells.get("_strawberry_info_from_graphql")
     if make_info is None or not _holds(make_info, "field", definition):
         return None  # strawberry's wrapper, but of another field than this one
+    converter = _cells(make_info).get("self")
+    if not isinstance(converter, GraphQLCoreConverter):
+        return None
     resolver = definition.base_resolver
-    if resolver is None or definition.arguments or definition.extensions:
+    if resolver is None or definition.extensions:
         return None
     if type(definition).get_result is not StrawberryField.get_result:
         return None
@@ -75,7 +80,49 @@ def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
     function = resolver.wrapped_func
     if not callable(function):
         return None
+    if definition.arguments:
+        return _with_arguments(function, resolver, make_info, definition, converter)
     return _caller(function, resolver, make_info)
+
+
+def _with_arguments(
+    function: Resolver,
+    resolver: StrawberryResolver[Any],
+    make_info: Resolver,
+    definition: StrawberryField,
+    converter: GraphQLCoreConverter,
+) -> Resolver:
+    """`get_arguments`' conversion of each argument given (`convert_argument`, with the
+    same `Info`), its GraphQL name found once rather than on every call."""
+    config, registry = converter.config, converter.scalar_registry
+    arguments = [
+        (config.name_converter.from_argument(a), a.python_name, a.type)
+        for a in definition.arguments
+    ]
+    takes_self = resolver.self_parameter is not None
+    as_source = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+
+    def with_arguments(source: Any, info: GraphQLResolveInfo, **given: Any) -> Any:
+        strawberry_info = make_info(info)
+        keywords: dict[str, Any] = {}
+        for name, python_name, type_ in arguments:
+            if name in given:
+                keywords[python_name] = convert_argument(
+                    value=given[name],
+                    type_=type_,
+                    config=config,
+                    scalar_registry=registry,
+                    info=strawberry_info,
+                    path=(name,),
+                )
+        for name in as_source:
+            keywords[name] = source
+        if info_name is not None:
+            keywords[info_name] = strawberry_info
+        return function(source, **keywords) if takes_self else function(**keywords)
+
+    return with_arguments
 
 
 def _caller(function: Resolver, resolver: StrawberryResolver[Any], make_info: Resolver) -> Resolver:

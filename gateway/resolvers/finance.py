@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from connectors.domain import PaymentOrderBy
 from connectors.paging import Page
 from connectors.sppspm.records import (
@@ -17,8 +19,8 @@ from gateway.errors import BadUserInput
 from gateway.joins import require_department_code
 
 
-async def payment_request(ctx: OperationContext, number: str) -> PaymentRequest | None:
-    return await ctx.loaders.request_by_number.load(number)
+def payment_request(ctx: OperationContext, number: str) -> Awaitable[PaymentRequest | None]:
+    return ctx.loaders.request_by_number.load(number)
 
 
 async def payment_requests_by_id(ctx: OperationContext, ids: list[int]) -> list[PaymentRequest]:
@@ -65,9 +67,11 @@ def _check_filter(f: PaymentFilter) -> None:
             _check_filter(nested)
 
 
-async def history(ctx: OperationContext, request_id: int) -> list[StatusChange]:
-    return await ctx.loaders.history.load(request_id)
+def history(ctx: OperationContext, request_id: int) -> Awaitable[list[StatusChange]]:
+    return ctx.loaders.history.load(request_id)
 
 
-async def finance_roles(ctx: OperationContext, nip: str, fiscal_year: int | None) -> list[Official]:
-    return await ctx.loaders.officials.load((nip, fiscal_year))
+def finance_roles(
+    ctx: OperationContext, nip: str, fiscal_year: int | None
+) -> Awaitable[list[Official]]:
+    return ctx.loaders.officials.load((nip, fiscal_year))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from connectors.domain import BudgetLineOrderBy
 from connectors.ekin.records import Unit
 from connectors.paging import Page
@@ -27,8 +29,8 @@ async def department(ctx: OperationContext, code: str, fiscal_year: int | None) 
     return unit
 
 
-async def department_by_key(ctx: OperationContext, key: DepartmentKey) -> FinanceUnit | None:
-    return await ctx.loaders.finance_unit.load(key)
+def department_by_key(ctx: OperationContext, key: DepartmentKey) -> Awaitable[FinanceUnit | None]:
+    return ctx.loaders.finance_unit.load(key)
 
 
 async def departments(ctx: OperationContext, fiscal_year: int | None) -> list[FinanceUnit]:
@@ -41,8 +43,8 @@ async def department_units(ctx: OperationContext, key: DepartmentKey) -> list[Un
     return [u for u in units if u is not None]
 
 
-async def unit(ctx: OperationContext, unit_id: int) -> Unit | None:
-    return await ctx.loaders.unit.load(unit_id)
+def unit(ctx: OperationContext, unit_id: int) -> Awaitable[Unit | None]:
+    return ctx.loaders.unit.load(unit_id)
 
 
 async def unit_department(
@@ -56,8 +58,8 @@ def budget_scope(key: DepartmentKey) -> PaymentScope:
     return PaymentScope(department_code=key[1], fiscal_year=key[0])
 
 
-async def budget_totals(ctx: OperationContext, key: DepartmentKey) -> Money:
-    return await ctx.loaders.budget_totals.load(budget_scope(key))
+def budget_totals(ctx: OperationContext, key: DepartmentKey) -> Awaitable[Money]:
+    return ctx.loaders.budget_totals.load(budget_scope(key))
 
 
 async def budget_lines(
@@ -81,5 +83,5 @@ async def count_budget_lines(
     return await ctx.loaders.budget_line_counts.load((scope, line_filter))
 
 
-async def budget_line(ctx: OperationContext, line_id: int) -> BudgetLine | None:
-    return await ctx.loaders.budget_line.load(line_id)
+def budget_line(ctx: OperationContext, line_id: int) -> Awaitable[BudgetLine | None]:
+    return ctx.loaders.budget_line.load(line_id)

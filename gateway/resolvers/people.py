@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 
 from connectors.domain import ReviewStatus
@@ -23,8 +24,8 @@ from gateway.day_windows import check_window
 from gateway.loaders import UnitScope
 
 
-async def person(ctx: OperationContext, nip: str) -> Person | None:
-    return await ctx.loaders.person.load(nip)
+def person(ctx: OperationContext, nip: str) -> Awaitable[Person | None]:
+    return ctx.loaders.person.load(nip)
 
 
 async def employees(
@@ -52,16 +53,16 @@ async def count_employees(
     return await ctx.loaders.people_count.load((scope, person_filter))
 
 
-async def position(ctx: OperationContext, position_id: int) -> Position | None:
-    return await ctx.loaders.position.load(position_id)
+def position(ctx: OperationContext, position_id: int) -> Awaitable[Position | None]:
+    return ctx.loaders.position.load(position_id)
 
 
-async def supervisor(ctx: OperationContext, position_id: int) -> Person | None:
-    return await ctx.loaders.supervisor.load(position_id)
+def supervisor(ctx: OperationContext, position_id: int) -> Awaitable[Person | None]:
+    return ctx.loaders.supervisor.load(position_id)
 
 
-async def subordinates(ctx: OperationContext, position_id: int) -> list[Person]:
-    return await ctx.loaders.subordinates.load(position_id)
+def subordinates(ctx: OperationContext, position_id: int) -> Awaitable[list[Person]]:
+    return ctx.loaders.subordinates.load(position_id)
 
 
 async def activities(

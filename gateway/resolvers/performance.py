@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from connectors.ekin.records import MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
@@ -22,8 +22,8 @@ from gateway.joins import (
 )
 
 
-async def monthly_score(ctx: OperationContext, nip: str, period: str) -> MonthlyScore | None:
-    return await ctx.loaders.monthly_score.load((nip, period))
+def monthly_score(ctx: OperationContext, nip: str, period: str) -> Awaitable[MonthlyScore | None]:
+    return ctx.loaders.monthly_score.load((nip, period))
 
 
 async def allowance(ctx: OperationContext, nip: str, period: str) -> Reconciliation | None:
