@@ -167,7 +167,7 @@ class OperationContext:
     input_refusals: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Mutation fields whose input `gateway.input_check` refused, by response key: the
     input field at fault and why."""
-    selects: dict[tuple[str, ...], bool] = field(default_factory=dict)
+    selects: dict[tuple[str | int, ...], bool] = field(default_factory=dict)
     """What `schema.people.selects_below` found, by field path without list indices and
     the name asked for: the same for every item of a list in one operation."""
 

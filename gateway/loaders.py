@@ -58,6 +58,20 @@ PeoplePageArgs = tuple[PersonFilter, tuple[EmployeeOrderBy, ...], tuple[Any, ...
 """A page of employees: filter, normalised ordering, the position it starts after, rows."""
 
 
+async def answers(loads: Mapping[K, Awaitable[V]]) -> dict[K, V | BaseException]:
+    """Each load's answer, or the error it failed with, by key. The loads were all asked
+    before this is called, so those of one loader share a batch; they are awaited in turn
+    rather than gathered (no task each): once a batch is answered its loads wait no more.
+    A failure is kept for the field that reads it, as its own load would have failed it."""
+    answered: dict[K, V | BaseException] = {}
+    for key, loading in loads.items():
+        try:
+            answered[key] = await loading
+        except Exception as error:  # noqa: BLE001 - see the docstring
+            answered[key] = error
+    return answered
+
+
 def _traced(
     tracer: Tracer, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
 ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:

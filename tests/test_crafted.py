@@ -235,6 +235,65 @@ async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: G
     assert {e["extensions"]["code"] for e in body["errors"]} == {"SOURCE_UNAVAILABLE"}
 
 
+REQUEST_FIELDS = """number department { code name } budgetLine { description remaining }
+  history { document to at by { nip name } }"""
+
+
+async def test_a_page_answers_for_each_request_what_it_answers_alone(gw: Gateway) -> None:
+    """`department`, `budgetLine` and `history` read what their page loaded ahead
+    (`finance.PageAhead`); a request found by its number loads them itself."""
+    page = await gw.data(
+        "{ paymentRequests(first: 50) { edges { node { " + REQUEST_FIELDS + " } } } }"
+    )
+    nodes = [edge["node"] for edge in page["paymentRequests"]["edges"]]
+    assert len(nodes) > 5
+    assert any(n["budgetLine"] for n in nodes) and any(n["history"] for n in nodes)
+    assert any(c["by"] for n in nodes for c in n["history"]), "people found for some changes"
+    alone = "query($n: String!) { paymentRequest(number: $n) { " + REQUEST_FIELDS + " } }"
+    for node in nodes:
+        assert (await gw.data(alone, {"n": node["number"]}))["paymentRequest"] == node
+
+
+async def test_a_page_loads_ahead_only_what_is_selected(gw: Gateway) -> None:
+    """Each field left out, or skipped, below a page saves its statement; through a
+    fragment it is loaded ahead as when written out."""
+    query = """query($skip: Boolean!) { paymentRequests(first: 50) { edges { node {
+      number id @skip(if: $skip) %s } } } }"""
+    bare = await gw.counted(query % "", {"skip": False})
+    for field in ("department { name }", "budgetLine { description }", "history { to }"):
+        with_it = await gw.counted(query % field, {"skip": False})
+        assert with_it == bare + 1, field
+        skipped = field.replace(" {", " @skip(if: $skip) {", 1)
+        assert await gw.counted(query % skipped, {"skip": True}) == bare, field
+    by = await gw.counted(query % "history { to by { nip } }", {"skip": False})
+    assert by == bare + 2, "the histories, then their people"
+    fragment = query % "...F" + " fragment F on PaymentRequest { history { by { nip } } }"
+    assert await gw.counted(fragment, {"skip": False}) == by
+
+
+async def test_with_ekin_down_a_page_fails_only_who_made_each_change(gw: Gateway) -> None:
+    settings = gw.services.settings
+    broken = Databases(
+        settings.ekin_dsn.replace("/crafted_ekin", "/no_such_ekin"),
+        settings.sppspm_dsn,
+        settings.crosswalk,
+    )
+    down = await open_gateway(broken, differential=False)
+    try:
+        body = await down.query(
+            "{ paymentRequests(first: 50) { edges { node { number budgetLine { description }"
+            " history { to by { nip } } } } } }"
+        )
+    finally:
+        await close_gateway(down)
+    nodes = [edge["node"] for edge in body["data"]["paymentRequests"]["edges"]]
+    assert any(n["budgetLine"] for n in nodes) and any(n["history"] for n in nodes)
+    assert all(c["by"] is None for n in nodes for c in n["history"])
+    paths = {tuple(e["path"][-2:]) for e in body["errors"]}
+    assert paths and all(path[-1] == "by" for path in paths)
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"SOURCE_UNAVAILABLE"}
+
+
 async def test_ekin_times_render_in_wib(gw: Gateway) -> None:
     data = await gw.data(
         """{ employee(nip: "198609262015051001") {

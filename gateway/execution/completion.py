@@ -56,9 +56,11 @@ def learning(is_awaitable: AwaitableCheck) -> AwaitableCheck:
     when no value of that class can be (`never_awaitable`)."""
 
     def check(value: Any) -> TypeGuard[Awaitable[Any]]:
+        cls = value.__class__
+        if cls in PLAIN_TYPES:
+            return False
         if is_awaitable(value):
             return True
-        cls = value.__class__
         if len(PLAIN_TYPES) < PLAIN_TYPES_KEPT and never_awaitable(cls):
             PLAIN_TYPES.add(cls)
         return False

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
 
 from connectors.domain import PaymentOrderBy
-from connectors.sppspm.records import DEFAULT_ORDER, Official, PaymentFilter, PaymentScope, Step
+from connectors.sppspm.records import (
+    DEFAULT_ORDER,
+    FinanceUnit,
+    Official,
+    PaymentFilter,
+    PaymentScope,
+    Step,
+)
+from connectors.sppspm.records import BudgetLine as BudgetLineRecord
 from connectors.sppspm.records import Disbursement as DisbursementRecord
 from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
@@ -18,7 +27,8 @@ from gateway import cursors
 from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
-from gateway.joins import opd_key
+from gateway.joins import DepartmentKey, opd_key
+from gateway.loaders import answers
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
@@ -238,6 +248,75 @@ class StatusChange:
         )
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class PageAhead:
+    """What a page of payment requests loaded for its requests before their fields asked:
+    for each of `department`, `budgetLine` and `history` (with who made each change) that
+    the query selects below the page's nodes, every request's at once. Those fields then
+    read their answer here instead of each awaiting a load of its own (a coroutine and a
+    task each, thousands on a large page). The loads are the same ones, asked in one go
+    so they are batched as before, and a load that failed fails only the fields that read
+    it, with its own error. A request found another way has no `PageAhead`: its fields
+    load for themselves (they return the awaitable of that load, which graphql-core and
+    the planned engine await as any other)."""
+
+    __slots__ = ("budget_lines", "departments", "found", "histories")
+
+    def __init__(self) -> None:
+        self.departments: dict[DepartmentKey, FinanceUnit | None | BaseException] | None = None
+        self.budget_lines: dict[int, BudgetLineRecord | None | BaseException] | None = None
+        self.histories: dict[int, list[StatusChangeRecord] | BaseException] | None = None
+        self.found: people.Found | None = None
+
+    @classmethod
+    async def load(
+        cls, info: Info, requests: Sequence[PaymentRequest], below: tuple[str, ...]
+    ) -> PageAhead | None:
+        """The loads for `requests`, the nodes found at `below` under the field being
+        resolved; None when the query selects none of those fields."""
+
+        def selected(*names: str) -> bool:
+            return people.selects_below(info, *below, *names)
+
+        ctx = info.context
+        departments: dict[DepartmentKey, Awaitable[FinanceUnit | None]] | None = None
+        lines: dict[int, Awaitable[BudgetLineRecord | None]] | None = None
+        histories: dict[int, Awaitable[list[StatusChangeRecord]]] | None = None
+        if selected("department"):
+            keys = dict.fromkeys(opd_key(r.fiscal_year, r.code) for r in requests)
+            departments = {k: organisation_resolvers.department_by_key(ctx, k) for k in keys}
+        if selected("budgetLine"):
+            ids = dict.fromkeys(r.budget_line_id for r in requests if r.budget_line_id is not None)
+            lines = {i: organisation_resolvers.budget_line(ctx, i) for i in ids}
+        if selected("history"):
+            histories = {int(r.id): resolve.history(ctx, int(r.id)) for r in requests}
+        if departments is None and lines is None and histories is None:
+            return None
+        ahead = cls()
+        # every load above was asked before the first of them is awaited here
+        if departments is not None:
+            ahead.departments = await answers(departments)
+        if lines is not None:
+            ahead.budget_lines = await answers(lines)
+        if histories is not None:
+            ahead.histories = answered = await answers(histories)
+            if selected("history", "by"):
+                changes = (c for h in answered.values() if isinstance(h, list) for c in h)
+                ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
+        return ahead
+
+
+def answer_of(answered: Mapping[K, V | BaseException], key: K) -> V:
+    """A load's answer, or its failure raised (for the field that reads it)."""
+    value = answered[key]
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
 @strawberry.type(description="An SPP, with its SPM and SP2D when they exist.")
 class PaymentRequest:
     id: strawberry.ID
@@ -255,6 +334,8 @@ class PaymentRequest:
     code: strawberry.Private[str]
     budget_line_id: strawberry.Private[int | None]
     treasurer_nip: strawberry.Private[str | None]
+    ahead: strawberry.Private[PageAhead | None] = None
+    """What its page loaded for it, when it was found on a page (`PageAhead`)."""
 
     @classmethod
     def from_record(cls, r: PaymentRequestRecord) -> PaymentRequest:
@@ -279,18 +360,34 @@ class PaymentRequest:
     def access_subject(self) -> PaymentSubject:
         return PaymentSubject(self.code, self.fiscal_year)
 
+    # `department`, `budgetLine` and `history` read what the request's page loaded ahead;
+    # without it they return the awaitable of their own load (see `PageAhead`)
+
     @strawberry.field
-    async def department(self, info: Info) -> DepartmentRef | None:
-        record = await organisation_resolvers.department_by_key(
-            info.context, opd_key(self.fiscal_year, self.code)
-        )
+    def department(self, info: Info) -> DepartmentRef | None:
+        key = opd_key(self.fiscal_year, self.code)
+        ahead = self.ahead.departments if self.ahead else None
+        if ahead is None:
+            return self._department(info, key)  # type: ignore[return-value]
+        record = answer_of(ahead, key)
+        return organisation.Department.from_record(record) if record else None
+
+    async def _department(self, info: Info, key: DepartmentKey) -> DepartmentRef | None:
+        record = await organisation_resolvers.department_by_key(info.context, key)
         return organisation.Department.from_record(record) if record else None
 
     @strawberry.field
-    async def budget_line(self, info: Info) -> BudgetLineRef | None:
+    def budget_line(self, info: Info) -> BudgetLineRef | None:
         if self.budget_line_id is None:
             return None
-        record = await organisation_resolvers.budget_line(info.context, self.budget_line_id)
+        ahead = self.ahead.budget_lines if self.ahead else None
+        if ahead is None:
+            return self._budget_line(info, self.budget_line_id)  # type: ignore[return-value]
+        record = answer_of(ahead, self.budget_line_id)
+        return organisation.BudgetLine.from_record(record) if record else None
+
+    async def _budget_line(self, info: Info, line_id: int) -> BudgetLineRef | None:
+        record = await organisation_resolvers.budget_line(info.context, line_id)
         return organisation.BudgetLine.from_record(record) if record else None
 
     @strawberry.field(description="The BENDAHARA_PENGELUARAN as an e-kin employee.")
@@ -317,7 +414,14 @@ class PaymentRequest:
         )
 
     @strawberry.field
-    async def history(self, info: Info) -> list[StatusChange]:
+    def history(self, info: Info) -> list[StatusChange]:
+        ahead = self.ahead
+        if ahead is None or ahead.histories is None:
+            return self._history(info)  # type: ignore[return-value]
+        records = answer_of(ahead.histories, int(self.id))
+        return [StatusChange.from_record(r, ahead.found) for r in records]
+
+    async def _history(self, info: Info) -> list[StatusChange]:
         records = await resolve.history(info.context, int(self.id))
         found = None
         if people.selects_below(info, "by"):
@@ -379,10 +483,14 @@ async def request_connection(
     payment_filter = await payment_filter_of(ctx, scope, f)
     orders = payment_orders(order_by)
     page = await resolve.payment_requests(ctx, scope, payment_filter, orders, first, after)
+    requests = {id(r): PaymentRequest.from_record(r) for r in page.items}
+    ahead = await PageAhead.load(info, list(requests.values()), ("edges", "node"))
+    for request in requests.values():
+        request.ahead = ahead
     return connection(
         page.items,
         page.has_next,
         lambda r: cursors.request_cursor(orders, r),
-        PaymentRequest.from_record,
+        lambda r: requests[id(r)],
         lambda: resolve.count_payment_requests(ctx, scope, payment_filter),
     )

@@ -29,6 +29,7 @@ from gateway.context import Info, OperationContext
 from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
 from gateway.joins import units_of_department, units_of_departments
+from gateway.loaders import answers
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as resolve
@@ -482,17 +483,7 @@ class Found:
     @classmethod
     async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
         load = info.context.loaders.person.load
-        loads = {nip: load(nip) for nip in nips if nip is not None}
-        # every load is asked before the first is awaited, so they share a batch; awaited
-        # in turn rather than gathered (a future and a callback each, for two or three
-        # people): a load already answered does not wait at all
-        people: dict[str, Person | None | BaseException] = {}
-        for nip, loading in loads.items():
-            try:
-                people[nip] = await loading
-            except Exception as error:  # noqa: BLE001 - it fails the field that reads it
-                people[nip] = error
-        return cls(people)
+        return cls(await answers({nip: load(nip) for nip in nips if nip is not None}))
 
     def employee(self, nip: str | None) -> Employee | None:
         """The employee of `nip`, None when there is none or e-kin has nobody."""
@@ -510,12 +501,13 @@ class Found:
         return made
 
 
-def selects_below(info: Info, name: str) -> bool:
-    """Whether the field being resolved selects a field called `name` on its type,
-    through fragments, leaving out what `@skip`/`@include` leave out. Worked out once per
-    operation and field path (a list's items share it)."""
+def selects_below(info: Info, *names: str) -> bool:
+    """Whether the field being resolved selects a field called `names[0]` on its type, and
+    that one a field called `names[1]`, and so on: through fragments, leaving out what
+    `@skip`/`@include` leave out. Worked out once per operation and field path (a list's
+    items share it)."""
     path: Path | None = info.path
-    keys: list[str] = [name]
+    keys: list[str | int] = [len(names), *names]
     while path is not None:
         if isinstance(path.key, str):
             keys.append(path.key)
@@ -524,11 +516,11 @@ def selects_below(info: Info, name: str) -> bool:
     key = tuple(keys)
     found = known.get(key)
     if found is None:
-        found = known[key] = any(_selects(node.selections, name) for node in info.selected_fields)
+        found = known[key] = any(_selects(node.selections, names) for node in info.selected_fields)
     return found
 
 
-def _selects(selections: Iterable[Selection], name: str) -> bool:
+def _selects(selections: Iterable[Selection], names: tuple[str, ...]) -> bool:
     for selection in selections:
         directives = selection.directives
         if directives.get("skip", {}).get("if") or not directives.get("include", {}).get(
@@ -536,9 +528,11 @@ def _selects(selections: Iterable[Selection], name: str) -> bool:
         ):
             continue
         if isinstance(selection, SelectedField):
-            if selection.name == name:
+            if selection.name == names[0] and (
+                len(names) == 1 or _selects(selection.selections, names[1:])
+            ):
                 return True
-        elif _selects(selection.selections, name):
+        elif _selects(selection.selections, names):
             return True
     return False
 
