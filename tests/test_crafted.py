@@ -236,12 +236,14 @@ async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: G
 
 
 REQUEST_FIELDS = """number department { code name } budgetLine { description remaining }
-  history { document to at by { nip name } }"""
+  history { document to at by { nip name } } treasurer { nip name }
+  order { number authorizer { nip } } disbursement { number authorizer { nip } }"""
 
 
 async def test_a_page_answers_for_each_request_what_it_answers_alone(gw: Gateway) -> None:
-    """`department`, `budgetLine` and `history` read what their page loaded ahead
-    (`finance.PageAhead`); a request found by its number loads them itself."""
+    """`department`, `budgetLine`, `history`, `treasurer` and the authorizers read what
+    their page loaded ahead (`finance.PageAhead`); a request found by its number loads
+    them itself."""
     page = await gw.data(
         "{ paymentRequests(first: 50) { edges { node { " + REQUEST_FIELDS + " } } } }"
     )
@@ -249,6 +251,7 @@ async def test_a_page_answers_for_each_request_what_it_answers_alone(gw: Gateway
     assert len(nodes) > 5
     assert any(n["budgetLine"] for n in nodes) and any(n["history"] for n in nodes)
     assert any(c["by"] for n in nodes for c in n["history"]), "people found for some changes"
+    assert any(n["treasurer"] for n in nodes) and any(n["order"] for n in nodes)
     alone = "query($n: String!) { paymentRequest(number: $n) { " + REQUEST_FIELDS + " } }"
     for node in nodes:
         assert (await gw.data(alone, {"n": node["number"]}))["paymentRequest"] == node
@@ -260,7 +263,13 @@ async def test_a_page_loads_ahead_only_what_is_selected(gw: Gateway) -> None:
     query = """query($skip: Boolean!) { paymentRequests(first: 50) { edges { node {
       number id @skip(if: $skip) %s } } } }"""
     bare = await gw.counted(query % "", {"skip": False})
-    for field in ("department { name }", "budgetLine { description }", "history { to }"):
+    for field in (
+        "department { name }",
+        "budgetLine { description }",
+        "history { to }",
+        "treasurer { nip }",
+        "order { authorizer { nip } }",
+    ):
         with_it = await gw.counted(query % field, {"skip": False})
         assert with_it == bare + 1, field
         skipped = field.replace(" {", " @skip(if: $skip) {", 1)
@@ -269,6 +278,8 @@ async def test_a_page_loads_ahead_only_what_is_selected(gw: Gateway) -> None:
     assert by == bare + 2, "the histories, then their people"
     fragment = query % "...F" + " fragment F on PaymentRequest { history { by { nip } } }"
     assert await gw.counted(fragment, {"skip": False}) == by
+    people = "treasurer { nip } order { authorizer { nip } } disbursement { authorizer { nip } }"
+    assert await gw.counted(query % people, {"skip": False}) == bare + 1, "in one statement"
 
 
 async def test_with_ekin_down_a_page_fails_only_who_made_each_change(gw: Gateway) -> None:

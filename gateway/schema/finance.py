@@ -181,10 +181,14 @@ class PaymentOrder:
     issued_at: datetime
     status: enums.PaymentOrderStatus
     authorizer_nip: strawberry.Private[str | None]
+    people_ahead: strawberry.Private[people.Found | None] = None
+    """Its request's page looked its authorizer up (`PageAhead`)."""
 
     @strawberry.field(description="The PA who issued the SPM.")
-    async def authorizer(self, info: Info) -> EmployeeRef | None:
-        return await people.employee_or_none(info, self.authorizer_nip)
+    def authorizer(self, info: Info) -> EmployeeRef | None:
+        if self.people_ahead is None:
+            return people.employee_or_none(info, self.authorizer_nip)  # type: ignore[return-value]
+        return self.people_ahead.employee(self.authorizer_nip)
 
     @classmethod
     def from_record(cls, order: PaymentOrderRecord) -> PaymentOrder:
@@ -202,10 +206,14 @@ class Disbursement:
     issued_at: datetime
     net_amount: Decimal
     authorizer_nip: strawberry.Private[str | None]
+    people_ahead: strawberry.Private[people.Found | None] = None
+    """Its request's page looked its authorizer up (`PageAhead`)."""
 
     @strawberry.field(description="The Kuasa BUD who issued the SP2D.")
-    async def authorizer(self, info: Info) -> EmployeeRef | None:
-        return await people.employee_or_none(info, self.authorizer_nip)
+    def authorizer(self, info: Info) -> EmployeeRef | None:
+        if self.people_ahead is None:
+            return people.employee_or_none(info, self.authorizer_nip)  # type: ignore[return-value]
+        return self.people_ahead.employee(self.authorizer_nip)
 
     @classmethod
     def from_record(cls, d: DisbursementRecord) -> Disbursement:
@@ -254,8 +262,9 @@ V = TypeVar("V")
 
 class PageAhead:
     """What a page of payment requests loaded for its requests before their fields asked:
-    for each of `department`, `budgetLine` and `history` (with who made each change) that
-    the query selects below the page's nodes, every request's at once. Those fields then
+    for each of `department`, `budgetLine`, `history` (with who made each change), the
+    `treasurer` and the authorizers of `order` and `disbursement` that the query selects
+    below the page's nodes, every request's at once. Those fields then
     read their answer here instead of each awaiting a load of its own (a coroutine and a
     task each, thousands on a large page). The loads are the same ones, asked in one go
     so they are batched as before, and a load that failed fails only the fields that read
@@ -263,13 +272,16 @@ class PageAhead:
     load for themselves (they return the awaitable of that load, which graphql-core and
     the planned engine await as any other)."""
 
-    __slots__ = ("budget_lines", "departments", "found", "histories")
+    __slots__ = ("budget_lines", "departments", "found", "histories", "people")
 
     def __init__(self) -> None:
         self.departments: dict[DepartmentKey, FinanceUnit | None | BaseException] | None = None
         self.budget_lines: dict[int, BudgetLineRecord | None | BaseException] | None = None
         self.histories: dict[int, list[StatusChangeRecord] | BaseException] | None = None
         self.found: people.Found | None = None
+        """Who made each change of the histories."""
+        self.people: people.Found | None = None
+        """The treasurers, and the authorizers of orders and disbursements."""
 
     @classmethod
     async def load(
@@ -293,7 +305,16 @@ class PageAhead:
             lines = {i: organisation_resolvers.budget_line(ctx, i) for i in ids}
         if selected("history"):
             histories = {int(r.id): resolve.history(ctx, int(r.id)) for r in requests}
-        if departments is None and lines is None and histories is None:
+        nips: list[str | None] = []
+        if selected("treasurer"):
+            nips += [r.treasurer_nip for r in requests]
+        if selected("order", "authorizer"):
+            nips += [r.order.authorizer_nip for r in requests if r.order]
+        if selected("disbursement", "authorizer"):
+            nips += [r.disbursement.authorizer_nip for r in requests if r.disbursement]
+        load_person = ctx.loaders.person.load
+        persons = {nip: load_person(nip) for nip in nips if nip is not None}
+        if departments is None and lines is None and histories is None and not nips:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
@@ -301,6 +322,8 @@ class PageAhead:
             ahead.departments = await answers(departments)
         if lines is not None:
             ahead.budget_lines = await answers(lines)
+        if nips:
+            ahead.people = people.Found(await answers(persons))
         if histories is not None:
             ahead.histories = answered = await answers(histories)
             if selected("history", "by"):
@@ -391,8 +414,11 @@ class PaymentRequest:
         return organisation.BudgetLine.from_record(record) if record else None
 
     @strawberry.field(description="The BENDAHARA_PENGELUARAN as an e-kin employee.")
-    async def treasurer(self, info: Info) -> EmployeeRef | None:
-        return await people.employee_or_none(info, self.treasurer_nip)
+    def treasurer(self, info: Info) -> EmployeeRef | None:
+        ahead = self.ahead.people if self.ahead else None
+        if ahead is None:
+            return people.employee_or_none(info, self.treasurer_nip)  # type: ignore[return-value]
+        return ahead.employee(self.treasurer_nip)
 
     @strawberry.field(description="Which steps the caller may take on this request now.")
     async def viewer_can(self, info: Info) -> FinancePowers:
@@ -487,6 +513,11 @@ async def request_connection(
     ahead = await PageAhead.load(info, list(requests.values()), ("edges", "node"))
     for request in requests.values():
         request.ahead = ahead
+        if ahead is not None and ahead.people is not None:
+            if request.order:
+                request.order.people_ahead = ahead.people
+            if request.disbursement:
+                request.disbursement.people_ahead = ahead.people
     return connection(
         page.items,
         page.has_next,
