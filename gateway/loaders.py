@@ -72,6 +72,14 @@ async def answers(loads: Mapping[K, Awaitable[V]]) -> dict[K, V | BaseException]
     return answered
 
 
+def answer_of(answered: Mapping[K, V | BaseException], key: K) -> V:
+    """A load's answer from `answers`, or its failure raised (for the field reading it)."""
+    value = answered[key]
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
 def _traced(
     tracer: Tracer, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
 ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:

@@ -305,6 +305,30 @@ async def test_with_ekin_down_a_page_fails_only_who_made_each_change(gw: Gateway
     assert {e["extensions"]["code"] for e in body["errors"]} == {"SOURCE_UNAVAILABLE"}
 
 
+EMPLOYEE_FIELDS = "nip position { name grade } supervisor { nip name position { name } }"
+
+
+async def test_a_page_of_employees_answers_for_each_what_each_answers_alone(
+    gw: Gateway,
+) -> None:
+    """`position` and `supervisor` read what their page loaded ahead
+    (`people.EmployeesAhead`), and cost a statement each only when selected."""
+    page = await gw.data("{ employees(first: 50) { edges { node { " + EMPLOYEE_FIELDS + " } } } }")
+    nodes = [edge["node"] for edge in page["employees"]["edges"]]
+    assert len(nodes) > 5 and any(n["supervisor"] for n in nodes)
+    alone = "query($n: Nip!) { employee(nip: $n) { " + EMPLOYEE_FIELDS + " } }"
+    for node in nodes:
+        assert (await gw.data(alone, {"n": node["nip"]}))["employee"] == node
+    query = (
+        "query($s: Boolean!) { employees(first: 50) { edges { node { name @skip(if: $s) %s } } } }"
+    )
+    bare = await gw.counted(query % "", {"s": False})
+    for field in ("position { name }", "supervisor { nip }"):
+        assert await gw.counted(query % field, {"s": False}) == bare + 1, field
+        skipped = field.replace(" {", " @skip(if: $s) {", 1)
+        assert await gw.counted(query % skipped, {"s": True}) == bare, field
+
+
 async def test_ekin_times_render_in_wib(gw: Gateway) -> None:
     data = await gw.data(
         """{ employee(nip: "198609262015051001") {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
 
 import strawberry
 
@@ -28,7 +27,7 @@ from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import DepartmentKey, opd_key
-from gateway.loaders import answers
+from gateway.loaders import answer_of, answers
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
@@ -256,10 +255,6 @@ class StatusChange:
         )
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
 class PageAhead:
     """What a page of payment requests loaded for its requests before their fields asked:
     for each of `department`, `budgetLine`, `history` (with who made each change), the
@@ -330,14 +325,6 @@ class PageAhead:
                 changes = (c for h in answered.values() if isinstance(h, list) for c in h)
                 ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
         return ahead
-
-
-def answer_of(answered: Mapping[K, V | BaseException], key: K) -> V:
-    """A load's answer, or its failure raised (for the field that reads it)."""
-    value = answered[key]
-    if isinstance(value, BaseException):
-        raise value
-    return value
 
 
 @strawberry.type(description="An SPP, with its SPM and SP2D when they exist.")

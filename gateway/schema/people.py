@@ -29,7 +29,7 @@ from gateway.context import Info, OperationContext
 from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
 from gateway.joins import units_of_department, units_of_departments
-from gateway.loaders import answers
+from gateway.loaders import answer_of, answers
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as resolve
@@ -200,13 +200,53 @@ async def employee_connection(
     ctx = info.context
     order = employee_order(order_by)
     page = await resolve.employees(ctx, scope, person_filter, order, first, after)
+    employees = {id(placed): Employee.from_record(placed.item) for placed in page.items}
+    ahead = await EmployeesAhead.load(info, list(employees.values()), ("edges", "node"))
+    for employee in employees.values():
+        employee.ahead = ahead
     return connection(
         page.items,
         page.has_next,
         lambda placed: cursors.employee_cursor(order, placed.position),
-        lambda placed: Employee.from_record(placed.item),
+        lambda placed: employees[id(placed)],
         lambda: resolve.count_employees(ctx, scope, person_filter),
     )
+
+
+class EmployeesAhead:
+    """What a page of employees loaded for its employees before their fields asked: the
+    `position` and the `supervisor` of each, when the query selects them below the page's
+    nodes, every employee's at once (as `finance.PageAhead` does for payment requests).
+    The fields read their answers instead of each awaiting a load in a task of its own;
+    an employee found another way has no `EmployeesAhead` and its fields load for
+    themselves."""
+
+    __slots__ = ("positions", "supervisors")
+
+    def __init__(self) -> None:
+        self.positions: dict[int, PositionRecord | None | BaseException] | None = None
+        self.supervisors: dict[int, Person | None | BaseException] | None = None
+
+    @classmethod
+    async def load(
+        cls, info: Info, employees: Sequence[Employee], below: tuple[str, ...]
+    ) -> EmployeesAhead | None:
+        ctx = info.context
+        ids = dict.fromkeys(e.position_id for e in employees)
+        positions = supervisors = None
+        if selects_below(info, *below, "position"):
+            positions = {i: resolve.position(ctx, i) for i in ids}
+        if selects_below(info, *below, "supervisor"):
+            supervisors = {i: resolve.supervisor(ctx, i) for i in ids}
+        if positions is None and supervisors is None:
+            return None
+        ahead = cls()
+        # every load above was asked before the first of them is awaited here
+        if positions is not None:
+            ahead.positions = await answers(positions)
+        if supervisors is not None:
+            ahead.supervisors = await answers(supervisors)
+        return ahead
 
 
 PERSONAL = "Personal: null, with a FORBIDDEN error, for roles that may not read it."
@@ -223,6 +263,8 @@ class Employee:
     active: bool
     unit_id: strawberry.Private[int]
     position_id: strawberry.Private[int]
+    ahead: strawberry.Private[EmployeesAhead | None] = None
+    """What its page loaded for it, when it was found on a page (`EmployeesAhead`)."""
 
     def access_subject(self) -> EmployeeSubject:
         return EmployeeSubject(self.nip, self.unit_id, self.position_id)
@@ -241,9 +283,20 @@ class Employee:
             position_id=person.position_id,
         )
 
+    # `position` and `supervisor` read what the employee's page loaded ahead; without it
+    # they return the awaitable of their own load (see `EmployeesAhead`)
+
     @strawberry.field
-    async def position(self, info: Info) -> Position:
-        record = await resolve.position(info.context, self.position_id)
+    def position(self, info: Info) -> Position:
+        ahead = self.ahead.positions if self.ahead else None
+        if ahead is None:
+            return self._position(info)  # type: ignore[return-value]
+        return self._position_of(answer_of(ahead, self.position_id))
+
+    async def _position(self, info: Info) -> Position:
+        return self._position_of(await resolve.position(info.context, self.position_id))
+
+    def _position_of(self, record: PositionRecord | None) -> Position:
         assert record is not None, f"position {self.position_id} of {self.nip} is missing"
         return Position.from_record(record)
 
@@ -261,7 +314,14 @@ class Employee:
         return organisation.Department.from_record(record) if record else None
 
     @strawberry.field(description="The holder of the nearest occupied position above.")
-    async def supervisor(self, info: Info) -> Employee | None:
+    def supervisor(self, info: Info) -> Employee | None:
+        ahead = self.ahead.supervisors if self.ahead else None
+        if ahead is None:
+            return self._supervisor(info)  # type: ignore[return-value]
+        record = answer_of(ahead, self.position_id)
+        return Employee.from_record(record) if record else None
+
+    async def _supervisor(self, info: Info) -> Employee | None:
         record = await resolve.supervisor(info.context, self.position_id)
         return Employee.from_record(record) if record else None
 
