@@ -15,14 +15,19 @@ beside the executor it speeds up:
 * `plans`: what a plan holds, and how an operation is planned;
 * `completion`: how a field's value is completed, chosen by its type at planning time;
 * `attribute_reads`: which fields are provably plain attribute reads;
+* `resolver_calls`: which resolvers can be called without strawberry's wrapper (inside
+  the same access guard);
+* `gathering`: graphql-core's `gather_with_cancel`, with a counter instead of
+  `asyncio.gather`;
 * `plan_cache`: plans by operation and `@include`/`@skip` variables, bounded;
 * `executor`: running a plan with graphql-core's shape of execution (same resolvers,
   same order, same gathering of awaitables, so the same DataLoader batches and SQL
   statements, the same errors and null propagation).
 
 The resolvers called are the graphql-core schema's, wrapped by strawberry and by the
-access guard (`gateway.access.guard`), so access control and the audit trail are
-exactly those of graphql-core's execution. `SMARTGATE_EXECUTION=graphql-core` turns the
+access guard (`gateway.access.guard`), or, where `resolver_calls` proves the call the
+same, the resolver function inside the same guard; so access control and the audit trail
+are exactly those of graphql-core's execution. `SMARTGATE_EXECUTION=graphql-core` turns the
 engine off.
 
 graphql-core runs, unchanged:
