@@ -21,7 +21,7 @@ from strawberry.types import Info
 from connectors.domain import PaymentStatus
 from gateway.access.guard import GUARDS, unguarded
 from gateway.execution.completion import PLAIN_TYPES, learning, never_awaitable
-from gateway.execution.resolver_calls import direct_resolver
+from gateway.execution.resolver_calls import CONTEXT_ONLY, direct_resolver
 from gateway.schema import build_schema
 
 
@@ -135,6 +135,15 @@ def test_guarded_fields_keep_their_guard_around_the_direct_call() -> None:
         assert unguarded(direct) is not unguarded(field.resolve), "around the direct call"
     # a guarded attribute read (a personal field) is the guard's business alone
     assert direct_resolver(employee.fields["birthDate"]) is None
+
+
+def test_only_calls_that_take_no_info_are_given_the_context_alone() -> None:
+    assert direct_resolver(fields()["plain"]) in CONTEXT_ONLY
+    for name in ("later", "withRoot", "argued"):
+        assert direct_resolver(fields()[name]) not in CONTEXT_ONLY, name
+    status_change = build_schema()._schema.type_map["StatusChange"]
+    assert isinstance(status_change, GraphQLObjectType)
+    assert direct_resolver(status_change.fields["by"]) in CONTEXT_ONLY, "its guard too"
 
 
 def test_only_classes_that_cannot_be_awaited_are_learnt_as_plain() -> None:

@@ -78,6 +78,8 @@ def _wrap(resolve: Resolver, name: str, topic: Topic | None, hands_out: bool) ->
     lookup = name in LOOKUPS
 
     def guarded(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        # reads nothing of `info` but its context (the planned engine relies on it:
+        # `execution.resolver_calls.CONTEXT_ONLY`)
         access: Access = info.context.access
         if topic is not None:
             _check_topic(access, info, name, topic, source)

@@ -47,6 +47,9 @@ class PlannedExecution(Executor):
     run_arguments: dict[FieldPlan, dict[str, Any]]
     """Arguments that name variables, coerced once per run."""
 
+    context_only: ContextOnly
+    """What resolvers that read only the context get for a resolve info."""
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         if (
             serially is not None
@@ -60,6 +63,7 @@ class PlannedExecution(Executor):
             return super().execute_operation(serially)
         self.run_arguments = {}
         self.is_awaitable = learning(self.is_awaitable)
+        self.context_only = ContextOnly(self.context_value)
         return self.run(plan)
 
     def run(self, plan: SelectionPlan) -> Any:
@@ -140,6 +144,10 @@ class PlannedExecution(Executor):
         try:
             if field.kind == ATTRIBUTE:
                 result = getattr(source, field.attribute)  # type: ignore[arg-type]
+            elif field.context_only:
+                # no resolve info made: the resolver reads only its context; a completion
+                # that needs one makes it (`info_of`)
+                result = field.resolve(source, self.context_only, **(field.arguments or {}))
             else:
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent, path)
                 arguments = field.arguments
@@ -223,6 +231,15 @@ class PlannedExecution(Executor):
             for index, value in zip(indices, awaited, strict=True):
                 completed[index] = value
         return completed
+
+
+class ContextOnly:
+    """The operation's context, standing for a resolve info (`FieldPlan.context_only`)."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
 
 
 def planned(executor: type[E], cache: PlanCache) -> type[E]:

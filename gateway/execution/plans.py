@@ -46,7 +46,7 @@ from gateway.execution.completion import (
     NonNullCompletion,
     ObjectCompletion,
 )
-from gateway.execution.resolver_calls import direct_resolver
+from gateway.execution.resolver_calls import CONTEXT_ONLY, direct_resolver
 
 
 class Unplannable(Exception):
@@ -73,6 +73,7 @@ class FieldPlan:
         "name",
         "nodes",
         "parent",
+        "context_only",
         "resolve",
         "unchanged",
     )
@@ -96,6 +97,8 @@ class FieldPlan:
         self.name = self.nodes[0].name.value
         self.attribute = attribute
         self.resolve = resolve
+        self.context_only = resolve in CONTEXT_ONLY
+        """The resolver reads only the context of its resolve info (`resolver_calls`)."""
         """The field's resolver, or the direct call that stands for it (`resolver_calls`)."""
         self.arguments = arguments
         """Coerced once when every argument is a literal; None: coerced on each run."""

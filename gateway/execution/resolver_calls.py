@@ -20,6 +20,7 @@ strawberry's resolver.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +53,18 @@ def direct_resolver(field: GraphQLField) -> Resolver | None:
     direct = _direct_call(field, inner)
     if direct is None:
         return None
-    return direct if inner is resolve else guarded_again(resolve, direct)
+    if inner is resolve:
+        return direct
+    guarded = guarded_again(resolve, direct)
+    if direct in CONTEXT_ONLY:
+        CONTEXT_ONLY.add(guarded)  # the guard reads only `info.context`
+    return guarded
+
+
+CONTEXT_ONLY: weakref.WeakSet[Resolver] = weakref.WeakSet()
+"""Direct calls that read nothing of the resolve info but its `context` (their function
+takes no info; a guard around one reads only the context): the planned engine gives them
+an object with the operation's context alone instead of a resolve info made per call."""
 
 
 def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
@@ -135,6 +147,7 @@ def _caller(function: Resolver, resolver: StrawberryResolver[Any], make_info: Re
         def with_self(source: Any, info: GraphQLResolveInfo) -> Any:
             return function(source)
 
+        CONTEXT_ONLY.add(with_self)
         return with_self
     if takes_self and not as_source and info_name is not None:
 
