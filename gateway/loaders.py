@@ -58,6 +58,13 @@ PeoplePageArgs = tuple[PersonFilter, tuple[EmployeeOrderBy, ...], tuple[Any, ...
 """A page of employees: filter, normalised ordering, the position it starts after, rows."""
 
 
+async def answers_if_asked(
+    loads: Mapping[K, Awaitable[V]] | None,
+) -> dict[K, V | BaseException] | None:
+    """`answers`, or None for loads that were not asked (a field nobody selected)."""
+    return None if loads is None else await answers(loads)
+
+
 async def answers(loads: Mapping[K, Awaitable[V]]) -> dict[K, V | BaseException]:
     """Each load's answer, or the error it failed with, by key. The loads were all asked
     before this is called, so those of one loader share a batch; they are awaited in turn

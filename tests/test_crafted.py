@@ -214,7 +214,8 @@ async def test_who_made_each_change_is_looked_up_once_with_the_history(gw: Gatew
     assert await gw.counted(plain) == without_by + 1  # the people, in one statement
 
 
-async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: Gateway) -> None:
+async def asked_with_ekin_down(gw: Gateway, query: str) -> dict[str, Any]:
+    """The answer to `query` from a gateway like `gw` whose e-kin database does not exist."""
     settings = gw.services.settings
     assert "/crafted_ekin" in settings.ekin_dsn
     broken = Databases(
@@ -224,9 +225,13 @@ async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: G
     )
     down = await open_gateway(broken, differential=False)
     try:
-        body = await down.query(HISTORY_OF_FIRST % ("", "by { nip }"))
+        return await down.query(query)
     finally:
         await close_gateway(down)
+
+
+async def test_with_ekin_down_who_made_a_change_is_null_with_its_own_error(gw: Gateway) -> None:
+    body = await asked_with_ekin_down(gw, HISTORY_OF_FIRST % ("", "by { nip }"))
     history = body["data"]["paymentRequest"]["history"]
     assert [h["to"] for h in history][:3] == ["DRAFT", "SUBMITTED", "VERIFIED"]
     assert all(h["by"] is None for h in history)
@@ -283,20 +288,11 @@ async def test_a_page_loads_ahead_only_what_is_selected(gw: Gateway) -> None:
 
 
 async def test_with_ekin_down_a_page_fails_only_who_made_each_change(gw: Gateway) -> None:
-    settings = gw.services.settings
-    broken = Databases(
-        settings.ekin_dsn.replace("/crafted_ekin", "/no_such_ekin"),
-        settings.sppspm_dsn,
-        settings.crosswalk,
+    body = await asked_with_ekin_down(
+        gw,
+        "{ paymentRequests(first: 50) { edges { node { number budgetLine { description }"
+        " history { to by { nip } } } } } }",
     )
-    down = await open_gateway(broken, differential=False)
-    try:
-        body = await down.query(
-            "{ paymentRequests(first: 50) { edges { node { number budgetLine { description }"
-            " history { to by { nip } } } } } }"
-        )
-    finally:
-        await close_gateway(down)
     nodes = [edge["node"] for edge in body["data"]["paymentRequests"]["edges"]]
     assert any(n["budgetLine"] for n in nodes) and any(n["history"] for n in nodes)
     assert all(c["by"] is None for n in nodes for c in n["history"])

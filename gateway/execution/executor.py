@@ -147,7 +147,7 @@ class PlannedExecution(Executor):
             elif field.context_only:
                 # no resolve info made: the resolver reads only its context; a completion
                 # that needs one makes it (`info_of`)
-                result = field.resolve(source, self.context_only, **(field.arguments or {}))
+                result = field.resolve(source, self.context_only)  # it takes no arguments
             else:
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent, path)
                 arguments = field.arguments

@@ -27,7 +27,7 @@ from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import DepartmentKey, opd_key
-from gateway.loaders import answer_of, answers
+from gateway.loaders import answer_of, answers, answers_if_asked
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
@@ -313,17 +313,14 @@ class PageAhead:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
-        if departments is not None:
-            ahead.departments = await answers(departments)
-        if lines is not None:
-            ahead.budget_lines = await answers(lines)
+        ahead.departments = await answers_if_asked(departments)
+        ahead.budget_lines = await answers_if_asked(lines)
         if nips:
             ahead.people = people.Found(await answers(persons))
-        if histories is not None:
-            ahead.histories = answered = await answers(histories)
-            if selected("history", "by"):
-                changes = (c for h in answered.values() if isinstance(h, list) for c in h)
-                ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
+        ahead.histories = answered = await answers_if_asked(histories)
+        if answered is not None and selected("history", "by"):
+            changes = (c for h in answered.values() if isinstance(h, list) for c in h)
+            ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
         return ahead
 
 

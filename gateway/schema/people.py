@@ -29,7 +29,7 @@ from gateway.context import Info, OperationContext
 from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
 from gateway.joins import units_of_department, units_of_departments
-from gateway.loaders import answer_of, answers
+from gateway.loaders import answer_of, answers, answers_if_asked
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as resolve
@@ -242,10 +242,8 @@ class EmployeesAhead:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
-        if positions is not None:
-            ahead.positions = await answers(positions)
-        if supervisors is not None:
-            ahead.supervisors = await answers(supervisors)
+        ahead.positions = await answers_if_asked(positions)
+        ahead.supervisors = await answers_if_asked(supervisors)
         return ahead
 
 
