@@ -123,16 +123,48 @@ def session_settings(settings: PoolSettings) -> dict[str, str]:
     }
 
 
+UNKNOWN_TIMEOUT = -1
+"""A session whose statement_timeout is not known: a change to it failed half way."""
+
+TIMEOUT_SLACK_MS = 250
+"""How far a session's statement_timeout may be from what a statement needs and still be
+kept, at most (and at most a tenth of what it needs): below `ASYNCIO_GRACE_S`, so that
+PostgreSQL still cancels first."""
+
+
+def close_enough(has_ms: int, needs_ms: int) -> bool:
+    """Whether a session's statement_timeout of `has_ms` serves a statement that needs
+    `needs_ms`: a request's budget is kept to within the slack, early or late."""
+    return abs(has_ms - needs_ms) <= min(TIMEOUT_SLACK_MS, needs_ms // 10)
+
+
 class SessionConnection(asyncpg.Connection):
-    """A pooled connection that remembers whether the gateway changed its session, so
-    that only then does its release cost a statement (`restore_session`)."""
+    """A pooled connection that remembers the statement_timeout its session has, so that
+    a statement changes it only when its request needs another (`Source._connection`),
+    and a release costs no statement (`restore_session`)."""
 
-    timeout_lowered = False
+    timeout_ms: int | None = None
+    """The session's statement_timeout: None for the pool's own, `UNKNOWN_TIMEOUT`."""
 
-    async def lower_statement_timeout(self, ms: int) -> None:
-        """Bound the session's statements by what is left of a request's time budget."""
-        self.timeout_lowered = True  # first: a set that fails half way is undone all the same
-        await self.execute(f"set statement_timeout = {int(ms)}")  # an int, never input
+    def timeout_change(self, needs_ms: int | None, usual_ms: int) -> Awaitable[None] | None:
+        """The statement that gives the session the timeout a statement needs (None: the
+        pool's own, `usual_ms`), or None when the one it has is close enough: requests of
+        one role, and the statements of one request, need about the same."""
+        has = self.timeout_ms
+        if has != UNKNOWN_TIMEOUT and close_enough(
+            usual_ms if has is None else has, usual_ms if needs_ms is None else needs_ms
+        ):
+            return None
+        return self.set_statement_timeout(needs_ms)
+
+    async def set_statement_timeout(self, ms: int | None) -> None:
+        """Bound the session's statements by `ms` (None: the pool's own setting)."""
+        self.timeout_ms = UNKNOWN_TIMEOUT  # first: a change that fails half way is undone
+        if ms is None:
+            await self.execute("reset statement_timeout")
+        else:
+            await self.execute(f"set statement_timeout = {int(ms)}")  # an int, never input
+        self.timeout_ms = ms
 
 
 async def restore_session(conn: asyncpg.Connection) -> None:
@@ -140,18 +172,19 @@ async def restore_session(conn: asyncpg.Connection) -> None:
     (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), which costs a
     round trip on every release, that is per statement.
 
-    Safe because the gateway changes a session in one way only: a statement_timeout
-    lowered to what is left of a request's budget (`SessionConnection`), reset here, to the
-    pool's own setting (RESET returns to the settings the session started with). The rest
-    of the default undoes what the gateway never does: it takes no session advisory locks
-    (writes take transaction locks, `pg_advisory_xact_lock`, released at commit or
-    rollback), opens no cursors (asyncpg's live in a transaction), listens to nothing and
-    sets nothing else (the pool's settings are given at connect, `session_settings`). A
-    transaction left open is rolled back by asyncpg itself before this runs. If this fails,
-    the pool closes the connection rather than hand it out."""
-    if isinstance(conn, SessionConnection) and conn.timeout_lowered:
-        await conn.execute("reset statement_timeout")
-        conn.timeout_lowered = False
+    Safe because the gateway changes a session in one way only: its statement_timeout,
+    lowered to what is left of a request's budget, which the connection remembers
+    (`SessionConnection`) and the next statement changes if it needs another. Only a
+    change that failed half way is undone here, to the pool's own setting (RESET returns
+    to the settings the session started with). The rest of the default undoes what the
+    gateway never does: it takes no session advisory locks (writes take transaction
+    locks, `pg_advisory_xact_lock`, released at commit or rollback), opens no cursors
+    (asyncpg's live in a transaction), listens to nothing and sets nothing else (the
+    pool's settings are given at connect, `session_settings`). A transaction left open is
+    rolled back by asyncpg itself before this runs. If this fails, the pool closes the
+    connection rather than hand it out."""
+    if isinstance(conn, SessionConnection) and conn.timeout_ms == UNKNOWN_TIMEOUT:
+        await conn.set_statement_timeout(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,10 +389,9 @@ class Source:
                 left_ms = self._time_left_ms()  # after the wait for the connection
                 limit_ms = self.settings.statement_timeout_ms if left_ms is None else left_ms
                 timeout_s = limit_ms / 1000 + ASYNCIO_GRACE_S
-                if left_ms is not None:
-                    # Undone on release (`restore_session`).
-                    lowering = conn.lower_statement_timeout(left_ms)
-                    await self._answer(conn, timeout_s, lowering)
+                change = conn.timeout_change(left_ms, self.settings.statement_timeout_ms)
+                if change is not None:
+                    await self._answer(conn, timeout_s, change)
                 try:
                     yield conn, timeout_s
                 except asyncpg.QueryCanceledError as exc:
@@ -445,6 +477,8 @@ class Source:
         self.sent += 1
         started = time.perf_counter()
         try:
+            if isinstance(self.tracer, NoOpTracer):  # tracing off: no span to make
+                return await self._answer(conn, timeout_s, call)
             with self.tracer.start_as_current_span(
                 f"sql {self.label}",
                 attributes={"db.system": "postgresql", "db.statement": " ".join(sql.split())},

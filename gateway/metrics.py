@@ -92,13 +92,21 @@ class Metrics:
         )
         self.registry.register(_LiveState(sources, feeds))
         self._operations: set[str] = set()
+        self._per_source: dict[str, tuple[Counter, Histogram]] = {}
         for source in sources:
             source.observer = self
 
     def statement(self, source: str, seconds: float) -> None:
         """Called by a source after each statement, answered or not."""
-        self.statements.labels(source).inc()
-        self.statement_latency.labels(source).observe(seconds)
+        counted = self._per_source.get(source)
+        if counted is None:
+            # a source's labelled series, found once (`labels` checks and locks each time)
+            counted = self._per_source[source] = (
+                self.statements.labels(source),
+                self.statement_latency.labels(source),
+            )
+        counted[0].inc()
+        counted[1].observe(seconds)
 
     def failure(self, source: str) -> None:
         """Called by a source each time it is reported unavailable (breaker open included)."""

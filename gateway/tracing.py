@@ -47,7 +47,7 @@ class OperationSpan(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
         tracing: Tracing | None = getattr(getattr(context, "services", None), "tracing", None)
-        if tracing is None:
+        if tracing is None or isinstance(tracing.tracer, NoOpTracer):  # nothing to record
             yield
             return
         with tracing.tracer.start_as_current_span("graphql") as span:

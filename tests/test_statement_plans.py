@@ -19,7 +19,8 @@ dashboard took 1.9 s on their seventh run instead of 40 ms). Two defences are ch
 
 The last tests show that each check fails where it should: on the spelling the statements
 had before, and on a connection that lets PostgreSQL switch plans. The pool's release
-costs no statement unless a statement lowered the session's timeout (`restore_session`).
+costs no statement: a session keeps a timeout lowered for a request while the statements
+that follow need about as much (`SessionConnection`), and changes it when one needs another.
 
 `bench/statement_plans.py` times the same at city scale."""
 
@@ -39,7 +40,13 @@ import pytest
 from connectors.domain import BudgetLineOrderBy
 from connectors.ekin import queries as ekin_queries
 from connectors.nip import spellings
-from connectors.source import PoolSettings, Source, session_settings, statement_deadline
+from connectors.source import (
+    UNKNOWN_TIMEOUT,
+    PoolSettings,
+    Source,
+    session_settings,
+    statement_deadline,
+)
 from connectors.sppspm import queries as sppspm_queries
 from connectors.sppspm.filters import budget_line_condition, budget_line_sort_keys
 from connectors.sppspm.records import BudgetLineFilter
@@ -449,15 +456,61 @@ async def test_a_released_connection_costs_no_statement(
     assert await _last_statement_of(one_connection, ekin_sql) == "select 'released' as mark"
 
 
-async def test_a_timeout_lowered_for_a_request_is_reset_on_release(
+async def _timeout(source: Source, seconds_left: float | None = None) -> int:
+    """The statement_timeout of the source's session, in ms, as a statement of a request
+    with `seconds_left` of its budget sees it (None: no budget)."""
+    token = None
+    if seconds_left is not None:
+        token = statement_deadline.set(asyncio.get_running_loop().time() + seconds_left)
+    try:
+        rows = await source.fetch(
+            "select setting::int as ms from pg_settings where name = 'statement_timeout'"
+        )
+    finally:
+        if token is not None:
+            statement_deadline.reset(token)
+    ms: int = rows[0]["ms"]
+    return ms
+
+
+async def test_a_timeout_lowered_for_a_request_is_kept_while_statements_need_about_as_much(
     one_connection: Source, ekin_sql: asyncpg.Connection
 ) -> None:
-    usual = (await one_connection.fetch("show statement_timeout"))[0][0]
-    token = statement_deadline.set(asyncio.get_running_loop().time() + 3)
-    try:
-        lowered = (await one_connection.fetch("show statement_timeout"))[0][0]
-    finally:
-        statement_deadline.reset(token)
-    assert lowered != usual
+    """The session keeps a lowered timeout across a release, for the next statement that
+    needs it to within the slack: requests of one role and the statements of one request
+    pay no round trip for it."""
+    usual = await _timeout(one_connection)
+    lowered = await _timeout(one_connection, 3)
+    await asyncio.sleep(0.05)  # a timeout set again would be 50 ms lower
+    kept = await _timeout(one_connection, 3 - 0.05)
+    assert usual == one_connection.settings.statement_timeout_ms
+    assert 2_900 <= lowered <= 3_000
+    assert kept == lowered
+    assert await _last_statement_of(one_connection, ekin_sql) == (
+        "select setting::int as ms from pg_settings where name = 'statement_timeout'"
+    ), "the release cost a statement"
+
+
+async def test_a_statement_that_needs_another_timeout_changes_the_sessions(
+    one_connection: Source,
+) -> None:
+    lowered = await _timeout(one_connection, 3)
+    tighter = await _timeout(one_connection, 1.5)
+    usual = await _timeout(one_connection)
+    about_usual = await _timeout(one_connection, 9.95)  # within the slack of the usual 10 s
+    assert 2_900 <= lowered <= 3_000
+    assert 1_400 <= tighter <= 1_500
+    assert usual == about_usual == one_connection.settings.statement_timeout_ms
+
+
+async def test_a_change_of_timeout_that_failed_half_way_is_undone_on_release(
+    one_connection: Source, ekin_sql: asyncpg.Connection
+) -> None:
+    """A session whose timeout is not known (a change to it failed) is reset to the
+    pool's own when the pool takes it back."""
+    pool = await one_connection._ensure_pool()
+    async with pool.acquire() as conn:
+        await conn.execute("set statement_timeout = 1234")
+        conn._con.timeout_ms = UNKNOWN_TIMEOUT  # as `set_statement_timeout` leaves it
     assert await _last_statement_of(one_connection, ekin_sql) == "reset statement_timeout"
-    assert (await one_connection.fetch("show statement_timeout"))[0][0] == usual
+    assert await _timeout(one_connection) == one_connection.settings.statement_timeout_ms

@@ -15,6 +15,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     SchemaExtension,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,6 +25,7 @@ from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
 from gateway.errors import GatewayError
 from gateway.execution import PlanCache, planned
+from gateway.extension_hooks import KnownHooksRunner
 from gateway.input_check import check_rules_against
 from gateway.metrics import RequestMetrics
 from gateway.operation_scope import EventScopedExecutor, OperationScope
@@ -58,7 +60,13 @@ def _request_id(execution_context: ExecutionContext | None) -> str | None:
 
 
 class GatewaySchema(strawberry.Schema):
-    """Logs crashes with their traceback and request id; expected errors at debug."""
+    """Logs crashes with their traceback and request id; expected errors at debug. Its
+    extensions' hooks are found once per class (`gateway.extension_hooks`)."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return KnownHooksRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
