@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors import nip
+from connectors.domain import WIB, Document, PaymentStatus
 from connectors.ekin.connector import expected_allowance, full_name
 from connectors.nip import InvalidNip, normalise_nip, pns_digits_are_valid, spellings
+from connectors.sppspm.connector import from_wib
+from connectors.sppspm.records import StatusChange as StatusChangeRecord
 from gateway import cursors
 from gateway.crosswalk import Crosswalk, CrosswalkError
 from gateway.errors import BadUserInput
 from gateway.joins import Reconciliation
+from gateway.schema import people
+from gateway.schema.finance import StatusChange
+from gateway.schema.scalars import serialize_datetime
 from gateway.settings import Settings, SettingsError
 
 
@@ -166,3 +176,55 @@ def test_first_is_capped_at_500() -> None:
     assert cursors.page_size(500) == 500
     with pytest.raises(BadUserInput, match="at most 500"):
         cursors.page_size(501)
+
+
+MOMENTS = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30))
+OFFSETS = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+
+
+@settings(max_examples=300)
+@given(MOMENTS, st.none() | OFFSETS)
+def test_a_moment_is_written_as_isoformat_writes_it_in_wib(
+    moment: datetime, offset: timedelta | None
+) -> None:
+    """`serialize_datetime` writes with orjson what `isoformat` writes: microseconds only
+    when there are any, the WIB offset; a naive moment is UTC."""
+    value = moment if offset is None else moment.replace(tzinfo=timezone(offset))
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    expected = aware.astimezone(WIB).isoformat()
+    assert serialize_datetime(value) == expected
+
+
+@settings(max_examples=300)
+@given(MOMENTS)
+def test_a_wib_clock_time_gets_its_zone_as_replace_gives_it(moment: datetime) -> None:
+    made = from_wib(moment)
+    assert made == moment.replace(tzinfo=WIB)
+    assert made.tzinfo is WIB and made.isoformat() == moment.replace(tzinfo=WIB).isoformat()
+
+
+def test_a_status_change_is_made_from_its_record_as_its_constructor_makes_it() -> None:
+    """`StatusChange.from_record` sets the dataclass's fields without calling it: every
+    field, and nothing the constructor would do besides (no `__post_init__`)."""
+    record = StatusChangeRecord(
+        Document.SPM,
+        PaymentStatus.VERIFIED,
+        PaymentStatus.ORDER_ISSUED,
+        datetime(2026, 10, 1, 8, tzinfo=WIB),
+        "198609262015051001",
+        "noted",
+    )
+    found = people.Found({})
+    made = StatusChange.from_record(record, found)
+    constructed = StatusChange(
+        document=Document.SPM,
+        from_=PaymentStatus.VERIFIED,
+        to=PaymentStatus.ORDER_ISSUED,
+        at=record.at,
+        note="noted",
+        by_nip="198609262015051001",
+        by_found=found,
+    )
+    assert vars(made) == vars(constructed)
+    assert set(vars(made)) == {f.name for f in dataclasses.fields(StatusChange) if f.init}
+    assert not hasattr(StatusChange, "__post_init__")

@@ -27,7 +27,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
 from graphql.pyutils import Path
 
-from gateway.execution.completion import PLAIN_TYPES, learning
+from gateway.execution.completion import PLAIN_TYPES, learning, new_path
 from gateway.execution.gathering import gathered
 from gateway.execution.plan_cache import PlanCache
 from gateway.execution.plans import FieldPlan, SelectionPlan
@@ -119,7 +119,8 @@ class PlannedExecution(Executor):
                         self.leaf_failed(raw_error, field, path)
                         results[key] = None
                 else:
-                    result = self.execute_field_plan(field, source, Path(path, key, parent_name))
+                    field_path = new_path(Path, (path, key, parent_name))
+                    result = self.execute_field_plan(field, source, field_path)
                     results[key] = result
                     if result.__class__ not in PLAIN_TYPES and is_awaitable(result):
                         awaitable_keys.append(key)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NewType
 
+import orjson
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
@@ -95,8 +96,11 @@ def parse_date(value: object) -> date:
 
 
 def serialize_datetime(value: datetime) -> str:
+    """The moment in WIB, as `isoformat` writes it (`2026-10-01T08:00:00+07:00`, with
+    microseconds when there are any). orjson writes the same for a WIB time in a third of
+    the time, and a page of histories has tens of thousands."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(WIB).isoformat()
+    return orjson.dumps(aware.astimezone(WIB))[1:-1].decode()
 
 
 def parse_datetime(value: object) -> datetime:
