@@ -196,6 +196,12 @@ class OperationContext:
             document=self.document,
         )
 
+    def release(self) -> None:
+        """The operation has its answer: what its loaders hold is let go (`Loaders.release`)."""
+        self.loaders.release()
+        if self._analytics_loaders is not None:
+            self._analytics_loaders.release()
+
     @property
     def analytics(self) -> SourcePair:
         """The analytics pools, for statistics fields and whole-city reports, whoever asks."""

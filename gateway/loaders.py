@@ -180,6 +180,18 @@ class Loaders:
         """Service-clock states of every request of a fiscal year (0: of all), by id:
         worked out once per operation (`gateway.resolvers.service_level`)."""
 
+    def release(self) -> None:
+        """Forget what the operation loaded, once its answer is made. Each loader's batch
+        function refers back to these loaders, a cycle that reference counting cannot
+        free: without this, everything an operation loaded (every record of a page and its
+        histories) would wait for the garbage collector, which would walk it again and
+        again. Released, it is freed with the answer. A load asked afterwards (a sibling
+        settling in the background) loads afresh."""
+        for value in vars(self).values():
+            if isinstance(value, DataLoader):
+                value.clear_all()
+        self.clock_states.clear()
+
     def __getattr__(self, name: str) -> DataLoader[Any, Any]:
         """The loader `name`, made now: called only while the request has none yet."""
         make = _FACTORIES.get(name)

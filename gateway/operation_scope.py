@@ -156,6 +156,8 @@ class OperationScope(SchemaExtension):
                     yield
             except TimeoutError:
                 raise time_budget_exceeded(channel.limits.time_budget_ms) from None
+            finally:
+                context.release()
 
     def _audit(self, channel: Channel) -> None:
         ec = self.execution_context
@@ -212,6 +214,8 @@ class EventScopedExecutor(StrawberryGraphQLCoreExecutionContext):
                         result = await result
             except TimeoutError:
                 pass
+            finally:
+                context.release()
         write_line(
             context.caller,
             context.request_id,
