@@ -115,11 +115,18 @@ class Channel:
     response: Response | None = None  # HTTP: where the status and headers are set
     retry_after: str | None = None  # set when the rate limit refused an operation
     operation_cost: int = 0  # the query cost of the operation being run (access.limits)
+    _limits: tuple[Caller, RoleLimits] | None = field(default=None, init=False, repr=False)
 
     @property
     def limits(self) -> RoleLimits:
-        """The cost, time and rate limits of the caller's most generous role."""
-        return self.services.settings.access.limits_of(frozenset(self.caller.roles))
+        """The cost, time and rate limits of the caller's most generous role (worked out
+        once per caller: an operation asks several times)."""
+        known = self._limits
+        if known is not None and known[0] is self.caller:
+            return known[1]
+        limits = self.services.settings.access.limits_of(frozenset(self.caller.roles))
+        self._limits = (self.caller, limits)
+        return limits
 
     @property
     def limits_role(self) -> str:

@@ -93,6 +93,8 @@ class Metrics:
         self.registry.register(_LiveState(sources, feeds))
         self._operations: set[str] = set()
         self._per_source: dict[str, tuple[Counter, Histogram]] = {}
+        self._per_answer: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        """By operation label (at most `MAX_OPERATIONS` and two more) and outcome."""
         for source in sources:
             source.observer = self
 
@@ -124,9 +126,15 @@ class Metrics:
 
     def answered(self, operation: str | None, outcome: str, seconds: float | None) -> None:
         label = self.operation_label(operation)
-        self.requests.labels(label, outcome).inc()
+        counted = self._per_answer.get((label, outcome))
+        if counted is None:  # labelled series found once, as for statements
+            counted = self._per_answer[label, outcome] = (
+                self.requests.labels(label, outcome),
+                self.latency.labels(label),
+            )
+        counted[0].inc()
         if seconds is not None:
-            self.latency.labels(label).observe(seconds)
+            counted[1].observe(seconds)
 
 
 class _LiveState(Collector):
