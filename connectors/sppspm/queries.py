@@ -166,15 +166,30 @@ def request_scope(scopes: Scopes | bool, condition: str, joins: str = "") -> str
 def requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
     """Pages of payment requests per group in one statement, sorted by `keys`; $4 is rows
     per group, `condition` (the filter, and where the page starts) has its parameters
-    from `PAGE_PARAMETERS_FROM` on."""
+    from `PAGE_PARAMETERS_FROM` on.
+
+    The requests are ranked first, by their ids alone, and only those on a page are read
+    whole, with their SPM and SP2D, each by its unique index (`offset 0` keeps the lateral
+    read from being flattened into a join of every request ranked). When neither the
+    filter nor the keys name the SPM or SP2D, PostgreSQL leaves them out of the ranking
+    (their keys are unique). At city scale, the 200 newest of a year's 6,838 requests took
+    25 ms ranked whole, joined and sorted at full width; 5 ms so."""
     return f"""
-select * from (
-    select g.grp, {_REQUEST_COLUMNS},
+select t.grp, r.*, t.rn
+from (
+    select g.grp, s.id as page_id,
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
     {request_scope(scopes, condition)}
 ) t
-where rn <= $4
-order by grp, rn
+cross join lateral (
+    select {_REQUEST_COLUMNS}
+    from spp s
+    {_REQUEST_JOINS}
+    where s.id = t.page_id
+    offset 0
+) r
+where t.rn <= $4
+order by t.grp, t.rn
 """
 
 

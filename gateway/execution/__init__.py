@@ -14,6 +14,7 @@ beside the executor it speeds up:
 
 * `plans`: what a plan holds, and how an operation is planned;
 * `completion`: how a field's value is completed, chosen by its type at planning time;
+* `compiled`: each selection's plan as a Python function with a block per field;
 * `attribute_reads`: which fields are provably plain attribute reads;
 * `resolver_calls`: which resolvers can be called without strawberry's wrapper (inside
   the same access guard);

@@ -217,7 +217,7 @@ class ObjectCompletion(Completion):
             raise value
         if value is None or value is Undefined:
             return None
-        return run.execute_selection(self.selection, value, path)
+        return self.selection.compiled(run, value, path)
 
 
 class ListCompletion(Completion):

@@ -27,14 +27,13 @@ from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
 from graphql.pyutils import Path
 
-from gateway.execution.completion import PLAIN_TYPES, learning, new_path
+from gateway.execution.completion import PLAIN_TYPES, learning
 from gateway.execution.gathering import gathered
 from gateway.execution.plan_cache import PlanCache
 from gateway.execution.plans import FieldPlan, SelectionPlan
 
 E = TypeVar("E", bound=Executor)
 
-TYPENAME = FieldPlan.TYPENAME
 ATTRIBUTE = FieldPlan.ATTRIBUTE
 
 
@@ -91,47 +90,10 @@ class PlannedExecution(Executor):
         return self.build_response(data)  # type: ignore[return-value]
 
     def execute_selection(self, plan: SelectionPlan, source: Any, path: Path | None) -> Any:
-        """graphql-core's `execute_fields` (with `execute_field` inlined) on a plan."""
-        results: dict[str, Any] = {}
-        is_awaitable = self.is_awaitable
-        awaitable_keys: list[str] = []
-        parent_name = plan.type.name
-        try:
-            for field in plan.fields:
-                kind = field.kind
-                key = field.key
-                if kind == TYPENAME:
-                    results[key] = parent_name
-                elif kind == ATTRIBUTE and field.leaf:
-                    # a scalar or enum read straight from an attribute: its completion is
-                    # plain, and its path is made only if it fails
-                    try:
-                        value = getattr(source, field.attribute)  # type: ignore[arg-type]
-                        if value.__class__ is field.unchanged:
-                            results[key] = value
-                        elif value.__class__ not in PLAIN_TYPES and is_awaitable(value):
-                            field_path = Path(path, key, parent_name)
-                            results[key] = self.completed_later(field, None, field_path, value)
-                            awaitable_keys.append(key)
-                        else:
-                            results[key] = field.completion.complete(self, field, None, None, value)  # type: ignore[arg-type]
-                    except Exception as raw_error:
-                        self.leaf_failed(raw_error, field, path)
-                        results[key] = None
-                else:
-                    field_path = new_path(Path, (path, key, parent_name))
-                    result = self.execute_field_plan(field, source, field_path)
-                    results[key] = result
-                    if result.__class__ not in PLAIN_TYPES and is_awaitable(result):
-                        awaitable_keys.append(key)
-        except Exception:
-            if awaitable_keys:
-                # as graphql-core does: started siblings settle in the background
-                self.settle_in_background([results[key] for key in awaitable_keys])
-            raise
-        if not awaitable_keys:
-            return results
-        return self.gathered_fields(results, awaitable_keys)
+        """graphql-core's `execute_fields` (with `execute_field` inlined) on a plan: each
+        field read, or resolved and completed, in response order; awaitables gathered.
+        The plan's own function does it (`compiled`)."""
+        return plan.compiled(self, source, path)
 
     def leaf_failed(self, raw_error: Exception, field: FieldPlan, path: Path | None) -> None:
         """An attribute read as a leaf failed: handled at its path, made now."""

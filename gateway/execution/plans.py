@@ -39,6 +39,7 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import get_argument_values
 
 from gateway.execution.attribute_reads import plain_attribute
+from gateway.execution.compiled import compiled
 from gateway.execution.completion import (
     Completion,
     LeafCompletion,
@@ -122,13 +123,15 @@ class NoValue:
 
 
 class SelectionPlan:
-    """The fields of one selection set on one object type, in response order."""
+    """The fields of one selection set on one object type, in response order, and the
+    function that runs them (`compiled`)."""
 
-    __slots__ = ("fields", "type")
+    __slots__ = ("compiled", "fields", "type")
 
     def __init__(self, type_: GraphQLObjectType, fields: tuple[FieldPlan, ...]) -> None:
         self.type = type_
         self.fields = fields
+        self.compiled = compiled(self)
 
 
 def plan_operation(executor: Executor) -> SelectionPlan:
