@@ -185,3 +185,31 @@ def test_the_schemas_values_are_learnt_as_plain() -> None:
             return object.__getattribute__(self, name)
 
     assert not never_awaitable(Custom)
+
+
+def test_arguments_passed_as_given_are_those_strawberry_would_not_change() -> None:
+    """Every argument of the gateway's schema that the direct call passes on as it is
+    given (`_given_as_is`: scalars, optional or not) comes back from strawberry's own
+    `convert_argument` as the same object, for any value the scalar takes, None and UNSET;
+    and the rule holds back enums, lists and input objects, which it converts."""
+    from strawberry.types.arguments import convert_argument
+    from strawberry.types.unset import UNSET
+
+    from gateway.execution.resolver_calls import _given_as_is
+
+    schema = build_schema()
+    converter = schema.schema_converter
+    registry, config = converter.scalar_registry, converter.config
+    passed, held = 0, 0
+    for type_definition in schema.schema_converter.type_map.values():
+        definition = type_definition.definition
+        for field in getattr(definition, "fields", ()):
+            for argument in getattr(field, "arguments", ()):
+                if not _given_as_is(argument.type, registry):
+                    held += 1
+                    continue
+                passed += 1
+                for value in ("2026-10", 7, None, UNSET, object()):
+                    converted = convert_argument(value, argument.type, registry, config)
+                    assert converted is value, (field.name, argument.python_name, value)
+    assert passed and held, (passed, held)

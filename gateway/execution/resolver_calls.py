@@ -25,8 +25,11 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLField, GraphQLResolveInfo
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_argument
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
@@ -110,6 +113,12 @@ def _with_arguments(
     arguments = [
         (config.name_converter.from_argument(a), a.python_name, a.type)
         for a in definition.arguments
+        if not _given_as_is(a.type, registry)
+    ]
+    as_is = [
+        (config.name_converter.from_argument(a), a.python_name)
+        for a in definition.arguments
+        if _given_as_is(a.type, registry)
     ]
     takes_self = resolver.self_parameter is not None
     as_source = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
@@ -118,6 +127,9 @@ def _with_arguments(
     def with_arguments(source: Any, info: GraphQLResolveInfo, **given: Any) -> Any:
         strawberry_info = make_info(info)
         keywords: dict[str, Any] = {}
+        for name, python_name in as_is:
+            if name in given:
+                keywords[python_name] = given[name]
         for name, python_name, type_ in arguments:
             if name in given:
                 keywords[python_name] = convert_argument(
@@ -135,6 +147,18 @@ def _with_arguments(
         return function(source, **keywords) if takes_self else function(**keywords)
 
     return with_arguments
+
+
+def _given_as_is(type_: object, registry: Any) -> bool:
+    """Whether `convert_argument` hands an argument of `type_` back as it is given: a
+    scalar (not a relay `GlobalID`, which it decodes), or an optional one (None and UNSET
+    pass as they are). Such an argument is passed on without the call: `allowance(period:
+    "2026-10")` on every employee of a page made one each."""
+    if isinstance(type_, StrawberryMaybe):
+        return False
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    return type_ is not GlobalID and is_scalar(type_, registry)
 
 
 def _caller(function: Resolver, resolver: StrawberryResolver[Any], make_info: Resolver) -> Resolver:
