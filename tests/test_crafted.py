@@ -319,10 +319,40 @@ async def test_a_page_of_employees_answers_for_each_what_each_answers_alone(
         "query($s: Boolean!) { employees(first: 50) { edges { node { name @skip(if: $s) %s } } } }"
     )
     bare = await gw.counted(query % "", {"s": False})
-    for field in ("position { name }", "supervisor { nip }"):
+    for field in ("position { name }", "supervisor { nip }", "financeRoles { role }"):
         assert await gw.counted(query % field, {"s": False}) == bare + 1, field
         skipped = field.replace(" {", " @skip(if: $s) {", 1)
         assert await gw.counted(query % skipped, {"s": True}) == bare, field
+
+
+ROLES_ASKED = [
+    # the fields asked, and the statements they add to the page's (a role's department
+    # is one more)
+    ("financeRoles { fiscalYear role department { code } }", 2),
+    ("financeRoles(fiscalYear: 2026) { role }", 1),
+    # two years: not loaded ahead, each field loads its own (a statement per year)
+    ("financeRoles(fiscalYear: 2025) { role } all: financeRoles { fiscalYear role }", 2),
+]
+
+
+@pytest.mark.parametrize(("roles", "statements"), ROLES_ASKED)
+async def test_a_page_of_employees_answers_their_finance_roles_as_each_alone(
+    gw: Gateway, roles: str, statements: int
+) -> None:
+    """`financeRoles` reads what its page loaded ahead when every selection of it asks for
+    the same fiscal year, else loads for itself: either way each employee answers what it
+    answers alone, at the same cost."""
+    fields = f"nip {roles}"
+    query = "{ employees(first: 300) { edges { node { " + fields + " } } } }"
+    page = await gw.data(query)
+    nodes = [edge["node"] for edge in page["employees"]["edges"]]
+    with_roles = [n for n in nodes if any(v for k, v in n.items() if k != "nip")]
+    assert len(with_roles) >= 2, "no employee on the page has finance roles: nothing compared"
+    alone = "query($n: Nip!) { employee(nip: $n) { " + fields + " } }"
+    for node in with_roles + nodes[:5]:
+        assert (await gw.data(alone, {"n": node["nip"]}))["employee"] == node
+    bare = await gw.counted("{ employees(first: 300) { edges { node { nip } } } }")
+    assert await gw.counted(query) == bare + statements
 
 
 async def test_ekin_times_render_in_wib(gw: Gateway) -> None:

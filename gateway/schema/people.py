@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, TypeVar
@@ -23,6 +23,7 @@ from connectors.ekin.records import (
     normal_order,
 )
 from connectors.ekin.records import Position as PositionRecord
+from connectors.sppspm.records import Official
 from gateway import cursors
 from gateway.access.policy import EmployeeSubject, Topic
 from gateway.context import Info, OperationContext
@@ -215,17 +216,21 @@ async def employee_connection(
 
 class EmployeesAhead:
     """What a page of employees loaded for its employees before their fields asked: the
-    `position` and the `supervisor` of each, when the query selects them below the page's
-    nodes, every employee's at once (as `finance.PageAhead` does for payment requests).
-    The fields read their answers instead of each awaiting a load in a task of its own;
-    an employee found another way has no `EmployeesAhead` and its fields load for
-    themselves."""
+    `position`, the `supervisor` and the `financeRoles` of each, when the query selects
+    them below the page's nodes, every employee's at once (as `finance.PageAhead` does for
+    payment requests). The fields read their answers instead of each awaiting a load in a
+    task of its own; an employee found another way has no `EmployeesAhead` and its fields
+    load for themselves. `financeRoles` is loaded ahead when every selection of it asks
+    for the same fiscal year (or none), and read only by a field asked for that year."""
 
-    __slots__ = ("positions", "supervisors")
+    __slots__ = ("finance_roles", "positions", "supervisors")
 
     def __init__(self) -> None:
         self.positions: dict[int, PositionRecord | None | BaseException] | None = None
         self.supervisors: dict[int, Person | None | BaseException] | None = None
+        self.finance_roles: tuple[int | None, dict[str, list[Official] | BaseException]] | None
+        self.finance_roles = None
+        """The fiscal year asked for (None: all years), and each employee's roles in it."""
 
     @classmethod
     async def load(
@@ -238,12 +243,20 @@ class EmployeesAhead:
             positions = {i: resolve.position(ctx, i) for i in ids}
         if selects_below(info, *below, "supervisor"):
             supervisors = {i: resolve.supervisor(ctx, i) for i in ids}
-        if positions is None and supervisors is None:
+        roles: dict[str, Awaitable[list[Official]]] | None = None
+        years = {a.get("fiscalYear") for a in arguments_below(info, *below, "financeRoles")}
+        year = years.pop() if len(years) == 1 else False
+        if year is None or type(year) is int:  # one year asked for everywhere, or none
+            nips = dict.fromkeys(e.nip for e in employees)
+            roles = {n: finance_resolvers.finance_roles(ctx, n, year) for n in nips}
+        if positions is None and supervisors is None and roles is None:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
         ahead.positions = await answers_if_asked(positions)
         ahead.supervisors = await answers_if_asked(supervisors)
+        if roles is not None:
+            ahead.finance_roles = (year if type(year) is int else None, await answers(roles))
         return ahead
 
 
@@ -349,9 +362,18 @@ class Employee:
         record = await performance_resolvers.allowance(info.context, self.nip, period)
         return performance.Allowance.from_record(record) if record else None
 
+    # like `position`: what the page loaded ahead for the same fiscal year, else its own
     @strawberry.field(description="Appointments in sppspm's pejabat; all years when omitted.")
-    async def finance_roles(
+    def finance_roles(
         self, info: Info, fiscal_year: int | None = None
+    ) -> list[FinanceRoleRef] | None:
+        ahead = self.ahead.finance_roles if self.ahead else None
+        if ahead is None or ahead[0] != fiscal_year or type(fiscal_year) is bool:
+            return self._finance_roles(info, fiscal_year)  # type: ignore[return-value]
+        return [finance.FinanceRole.from_record(r) for r in answer_of(ahead[1], self.nip)]
+
+    async def _finance_roles(
+        self, info: Info, fiscal_year: int | None
     ) -> list[FinanceRoleRef] | None:
         records = await finance_resolvers.finance_roles(info.context, self.nip, fiscal_year)
         return [finance.FinanceRole.from_record(r) for r in records]
@@ -576,6 +598,33 @@ def selects_below(info: Info, *names: str) -> bool:
     if found is None:
         found = known[key] = any(_selects(node.selections, names) for node in info.selected_fields)
     return found
+
+
+def arguments_below(info: Info, *names: str) -> list[dict[str, object]]:
+    """The arguments, as written (variables given their values), of each selection of the
+    field at `names` below the field being resolved (see `selects_below`)."""
+    found: list[dict[str, object]] = []
+    for node in info.selected_fields:
+        _arguments(node.selections, names, found)
+    return found
+
+
+def _arguments(
+    selections: Iterable[Selection], names: tuple[str, ...], found: list[dict[str, object]]
+) -> None:
+    for selection in selections:
+        directives = selection.directives
+        if directives.get("skip", {}).get("if") or not directives.get("include", {}).get(
+            "if", True
+        ):
+            continue
+        if not isinstance(selection, SelectedField):
+            _arguments(selection.selections, names, found)
+        elif selection.name == names[0]:
+            if len(names) == 1:
+                found.append(selection.arguments)
+            else:
+                _arguments(selection.selections, names[1:], found)
 
 
 def _selects(selections: Iterable[Selection], names: tuple[str, ...]) -> bool:
