@@ -332,26 +332,39 @@ ROLES_ASKED = [
     ("financeRoles(fiscalYear: 2026) { role }", 1),
     # two years: not loaded ahead, each field loads its own (a statement per year)
     ("financeRoles(fiscalYear: 2025) { role } all: financeRoles { fiscalYear role }", 2),
+    # the expected allowance, and the payments of those with one due
+    ('allowance(period: "2026-10") { status expected paid inProcess }', 2),
+    # two periods: not loaded ahead, each field loads its own (two statements per period)
+    ('allowance(period: "2026-09") { status } october: allowance(period: "2026-10") { paid }', 4),
+    # a period that is no period: the operation is refused, nothing is read
+    ('allowance(period: "2026-13") { status }', 0),
 ]
 
 
 @pytest.mark.parametrize(("roles", "statements"), ROLES_ASKED)
-async def test_a_page_of_employees_answers_their_finance_roles_as_each_alone(
+async def test_a_page_of_employees_answers_roles_and_allowances_as_each_alone(
     gw: Gateway, roles: str, statements: int
 ) -> None:
-    """`financeRoles` reads what its page loaded ahead when every selection of it asks for
-    the same fiscal year, else loads for itself: either way each employee answers what it
-    answers alone, at the same cost."""
+    """`financeRoles` and `allowance` read what their page loaded ahead when every
+    selection of them asks for the same fiscal year or period, else load for themselves:
+    either way each employee answers what it answers alone, at the same cost."""
     fields = f"nip {roles}"
     query = "{ employees(first: 300) { edges { node { " + fields + " } } } }"
+    bare = await gw.counted("{ employees(first: 300) { edges { node { nip } } } }")
+    if statements == 0:
+        body = await gw.query(query)
+        assert body["errors"] and {e["extensions"]["code"] for e in body["errors"]} == {
+            "BAD_USER_INPUT"
+        }
+        assert gw.last_statements == 0
+        return
     page = await gw.data(query)
     nodes = [edge["node"] for edge in page["employees"]["edges"]]
-    with_roles = [n for n in nodes if any(v for k, v in n.items() if k != "nip")]
-    assert len(with_roles) >= 2, "no employee on the page has finance roles: nothing compared"
+    with_answers = [n for n in nodes if any(v for k, v in n.items() if k != "nip")]
+    assert len(with_answers) >= 2, "no employee on the page has an answer: nothing compared"
     alone = "query($n: Nip!) { employee(nip: $n) { " + fields + " } }"
-    for node in with_roles + nodes[:5]:
+    for node in with_answers + nodes[:5]:
         assert (await gw.data(alone, {"n": node["nip"]}))["employee"] == node
-    bare = await gw.counted("{ employees(first: 300) { edges { node { nip } } } }")
     assert await gw.counted(query) == bare + statements
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 
-from connectors.ekin.records import MonthlyScore, UnitsPerformance
+from connectors.ekin.records import ExpectedAllowance, MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
 from gateway import cursors
 from gateway.context import OperationContext, SourcePair
@@ -20,6 +20,7 @@ from gateway.joins import (
     reconcile,
     units_of_department,
 )
+from gateway.loaders import answers
 
 
 def monthly_score(ctx: OperationContext, nip: str, period: str) -> Awaitable[MonthlyScore | None]:
@@ -32,6 +33,35 @@ async def allowance(ctx: OperationContext, nip: str, period: str) -> Reconciliat
         return None
     payments = await ctx.loaders.allowance_payments.load((nip, period))
     return reconcile(expected, payments)
+
+
+def expected_allowances(
+    ctx: OperationContext, nips: Iterable[str], period: str
+) -> dict[str, Awaitable[ExpectedAllowance | None]]:
+    """The first load of `allowance` for each of `nips`, asked now (`reconciled` ends it)."""
+    load = ctx.loaders.expected_allowance.load
+    return {nip: load((nip, period)) for nip in nips}
+
+
+async def reconciled(
+    ctx: OperationContext,
+    period: str,
+    expected: Mapping[str, ExpectedAllowance | None | BaseException],
+) -> dict[str, Reconciliation | None | BaseException]:
+    """What `allowance` answers for each NIP whose expected allowance was loaded
+    (`expected_allowances`), or the error its own loads would have failed with: the
+    payments of those with one due, in one batch, reconciled."""
+    load = ctx.loaders.allowance_payments.load
+    due = {n: e for n, e in expected.items() if e is not None and not isinstance(e, BaseException)}
+    payments = await answers({nip: load((nip, period)) for nip in due})
+    answered: dict[str, Reconciliation | None | BaseException] = {}
+    for nip, owed in expected.items():
+        if owed is None or isinstance(owed, BaseException):
+            answered[nip] = owed
+            continue
+        paid = payments[nip]
+        answered[nip] = paid if isinstance(paid, BaseException) else reconcile(owed, paid)
+    return answered
 
 
 async def allowances(

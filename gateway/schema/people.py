@@ -29,7 +29,8 @@ from gateway.access.policy import EmployeeSubject, Topic
 from gateway.context import Info, OperationContext
 from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
-from gateway.joins import units_of_department, units_of_departments
+from gateway.errors import BadUserInput
+from gateway.joins import Reconciliation, units_of_department, units_of_departments
 from gateway.loaders import answer_of, answers, answers_if_asked
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
@@ -45,7 +46,7 @@ from gateway.schema.refs import (
     MonthlyPerformanceRef,
     WorkUnitRef,
 )
-from gateway.schema.scalars import Nip, Period
+from gateway.schema.scalars import Nip, Period, parse_period
 
 T = TypeVar("T")
 
@@ -223,7 +224,7 @@ class EmployeesAhead:
     load for themselves. `financeRoles` is loaded ahead when every selection of it asks
     for the same fiscal year (or none), and read only by a field asked for that year."""
 
-    __slots__ = ("finance_roles", "positions", "supervisors")
+    __slots__ = ("allowances", "finance_roles", "positions", "supervisors")
 
     def __init__(self) -> None:
         self.positions: dict[int, PositionRecord | None | BaseException] | None = None
@@ -231,6 +232,10 @@ class EmployeesAhead:
         self.finance_roles: tuple[int | None, dict[str, list[Official] | BaseException]] | None
         self.finance_roles = None
         """The fiscal year asked for (None: all years), and each employee's roles in it."""
+        self.allowances: tuple[str, dict[str, Reconciliation | None | BaseException]] | None
+        self.allowances = None
+        """The period asked for, and the allowance of each employee whose allowance the
+        caller may read (the others' fields are refused by their guard, as before)."""
 
     @classmethod
     async def load(
@@ -249,7 +254,19 @@ class EmployeesAhead:
         if year is None or type(year) is int:  # one year asked for everywhere, or none
             nips = dict.fromkeys(e.nip for e in employees)
             roles = {n: finance_resolvers.finance_roles(ctx, n, year) for n in nips}
-        if positions is None and supervisors is None and roles is None:
+        expected = None
+        periods = {a.get("period") for a in arguments_below(info, *below, "allowance")}
+        period = periods.pop() if len(periods) == 1 else None
+        if isinstance(period, str) and _is_period(period):  # else each field says what is wrong
+            readable = (
+                e.nip
+                for e in employees
+                if ctx.access.permits(Topic.PERFORMANCE, e.access_subject())
+            )
+            expected = performance_resolvers.expected_allowances(
+                ctx, dict.fromkeys(readable), period
+            )
+        if positions is None and supervisors is None and roles is None and expected is None:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
@@ -257,6 +274,9 @@ class EmployeesAhead:
         ahead.supervisors = await answers_if_asked(supervisors)
         if roles is not None:
             ahead.finance_roles = (year if type(year) is int else None, await answers(roles))
+        if expected is not None and isinstance(period, str):
+            owed = await answers(expected)
+            ahead.allowances = (period, await performance_resolvers.reconciled(ctx, period, owed))
         return ahead
 
 
@@ -357,8 +377,16 @@ class Employee:
         record = await performance_resolvers.monthly_score(info.context, self.nip, period)
         return performance.MonthlyPerformance.from_record(record) if record else None
 
+    # like `financeRoles`: what the page loaded ahead for the same period, else its own
     @strawberry.field
-    async def allowance(self, info: Info, period: Period) -> AllowanceRef | None:
+    def allowance(self, info: Info, period: Period) -> AllowanceRef | None:
+        ahead = self.ahead.allowances if self.ahead else None
+        if ahead is None or ahead[0] != period or self.nip not in ahead[1]:
+            return self._allowance(info, period)  # type: ignore[return-value]
+        record = answer_of(ahead[1], self.nip)
+        return performance.Allowance.from_record(record) if record else None
+
+    async def _allowance(self, info: Info, period: Period) -> AllowanceRef | None:
         record = await performance_resolvers.allowance(info.context, self.nip, period)
         return performance.Allowance.from_record(record) if record else None
 
@@ -598,6 +626,15 @@ def selects_below(info: Info, *names: str) -> bool:
     if found is None:
         found = known[key] = any(_selects(node.selections, names) for node in info.selected_fields)
     return found
+
+
+def _is_period(value: str) -> bool:
+    """Whether `value` is a period the `Period` scalar accepts."""
+    try:
+        parse_period(value)
+    except BadUserInput:
+        return False
+    return True
 
 
 def arguments_below(info: Info, *names: str) -> list[dict[str, object]]:
