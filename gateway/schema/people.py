@@ -16,6 +16,7 @@ from connectors.ekin.records import ActivityFilter as ActivityCondition
 from connectors.ekin.records import (
     ActivityOrderBy,
     EmployeeOrderBy,
+    ExpectedAllowance,
     OwnedActivity,
     Person,
     PersonFilter,
@@ -217,12 +218,12 @@ async def employee_connection(
 
 class EmployeesAhead:
     """What a page of employees loaded for its employees before their fields asked: the
-    `position`, the `supervisor` and the `financeRoles` of each, when the query selects
-    them below the page's nodes, every employee's at once (as `finance.PageAhead` does for
-    payment requests). The fields read their answers instead of each awaiting a load in a
-    task of its own; an employee found another way has no `EmployeesAhead` and its fields
-    load for themselves. `financeRoles` is loaded ahead when every selection of it asks
-    for the same fiscal year (or none), and read only by a field asked for that year."""
+    `position`, `supervisor`, `financeRoles` and `allowance` of each, when the query
+    selects them below the page's nodes, every employee's at once (as `finance.PageAhead`
+    does for payment requests). The fields read their answers instead of each awaiting a
+    load in a task of its own; an employee found another way has no `EmployeesAhead` and
+    its fields load for themselves. A field with arguments is loaded ahead when every
+    selection of it asks for the same ones, and read only by a field asked for those."""
 
     __slots__ = ("allowances", "finance_roles", "positions", "supervisors")
 
@@ -248,36 +249,56 @@ class EmployeesAhead:
             positions = {i: resolve.position(ctx, i) for i in ids}
         if selects_below(info, *below, "supervisor"):
             supervisors = {i: resolve.supervisor(ctx, i) for i in ids}
-        roles: dict[str, Awaitable[list[Official]]] | None = None
-        years = {a.get("fiscalYear") for a in arguments_below(info, *below, "financeRoles")}
-        year = years.pop() if len(years) == 1 else False
-        if year is None or type(year) is int:  # one year asked for everywhere, or none
-            nips = dict.fromkeys(e.nip for e in employees)
-            roles = {n: finance_resolvers.finance_roles(ctx, n, year) for n in nips}
-        expected = None
-        periods = {a.get("period") for a in arguments_below(info, *below, "allowance")}
-        period = periods.pop() if len(periods) == 1 else None
-        if isinstance(period, str) and _is_period(period):  # else each field says what is wrong
-            readable = (
-                e.nip
-                for e in employees
-                if ctx.access.permits(Topic.PERFORMANCE, e.access_subject())
-            )
-            expected = performance_resolvers.expected_allowances(
-                ctx, dict.fromkeys(readable), period
-            )
-        if positions is None and supervisors is None and roles is None and expected is None:
+        roles = _finance_roles_ahead(info, employees, below)
+        allowances = _allowances_ahead(info, employees, below)
+        if positions is None and supervisors is None and roles is None and allowances is None:
             return None
         ahead = cls()
         # every load above was asked before the first of them is awaited here
         ahead.positions = await answers_if_asked(positions)
         ahead.supervisors = await answers_if_asked(supervisors)
         if roles is not None:
-            ahead.finance_roles = (year if type(year) is int else None, await answers(roles))
-        if expected is not None and isinstance(period, str):
+            year, loading = roles
+            ahead.finance_roles = (year, await answers(loading))
+        if allowances is not None:
+            period, expected = allowances
             owed = await answers(expected)
             ahead.allowances = (period, await performance_resolvers.reconciled(ctx, period, owed))
         return ahead
+
+
+def _finance_roles_ahead(
+    info: Info, employees: Sequence[Employee], below: tuple[str, ...]
+) -> tuple[int | None, dict[str, Awaitable[list[Official]]]] | None:
+    """The fiscal year and each employee's load of `financeRoles`, asked now, when every
+    selection of it below the page asks for the same year (or none)."""
+    years = {a.get("fiscalYear") for a in arguments_below(info, *below, "financeRoles")}
+    if len(years) != 1:
+        return None
+    year = years.pop()
+    if year is not None and type(year) is not int:
+        return None
+    nips = dict.fromkeys(e.nip for e in employees)
+    return year, {n: finance_resolvers.finance_roles(info.context, n, year) for n in nips}
+
+
+def _allowances_ahead(
+    info: Info, employees: Sequence[Employee], below: tuple[str, ...]
+) -> tuple[str, dict[str, Awaitable[ExpectedAllowance | None]]] | None:
+    """The period and the first load of `allowance` of each employee whose allowance the
+    caller may read, asked now, when every selection of it below the page asks for the
+    same period, one the `Period` scalar accepts (else each field says what is wrong)."""
+    periods = {a.get("period") for a in arguments_below(info, *below, "allowance")}
+    if len(periods) != 1:
+        return None
+    period = periods.pop()
+    if not isinstance(period, str) or not _is_period(period):
+        return None
+    access = info.context.access
+    readable = dict.fromkeys(
+        e.nip for e in employees if access.permits(Topic.PERFORMANCE, e.access_subject())
+    )
+    return period, performance_resolvers.expected_allowances(info.context, readable, period)
 
 
 PERSONAL = "Personal: null, with a FORBIDDEN error, for roles that may not read it."
