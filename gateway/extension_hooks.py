@@ -8,8 +8,8 @@ and it asks every extension for results to add to the response. With the gateway
 extensions that is 32 look-ups and a dozen wrappers per request, about a tenth of a tiny
 query's time. What they find depends only on the extension's class (strawberry looks the
 hook up on `type(extension)`), so `KnownHooksRunner` finds it once per class and stage:
-the hooks entered, their order and their kind are strawberry's own, and a hook of a kind
-not cached here (a plain function) is found strawberry's way each time.
+the hooks entered, their order and their kind are strawberry's own (a plain or coroutine
+function is still wrapped per request, by strawberry's `from_callable`).
 """
 
 from __future__ import annotations
@@ -33,26 +33,31 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
 
-Found = tuple[Callable[..., Any], bool] | None
-"""A class's hook for a stage, as a context-manager factory taking the extension and
-whether it is async; None when the class leaves the stage to the default."""
+Maker = Callable[[SchemaExtension], WrappedHook]
+"""How a class's hook for a stage is wrapped for one extension, as strawberry wraps it."""
 
-NOT_CACHED: Found = (lambda extension: None, False)
-"""The marker of a hook that is a plain function: strawberry wraps it per request."""
-
-_FOUND: dict[tuple[type[SchemaExtension], str], Found] = {}
+_FOUND: dict[tuple[type[SchemaExtension], str], Maker | None] = {}
+"""By extension class and stage; None when the class leaves the stage to the default."""
 
 
-def _find(cls: type[SchemaExtension], hook_name: str) -> Found:
-    """What `ExtensionContextManagerBase.get_hook` finds on `cls`, as a factory."""
+def _find(cls: type[SchemaExtension], hook_name: str) -> Maker | None:
+    """What `ExtensionContextManagerBase.get_hook` finds on `cls`, as a maker."""
     hook = getattr(cls, hook_name)
     if hook is getattr(SchemaExtension, hook_name):
         return None
     if inspect.isgeneratorfunction(hook):
-        return contextlib.contextmanager(hook), False
+        return partial(_wrapped, contextlib.contextmanager(hook), False)
     if inspect.isasyncgenfunction(hook):
-        return contextlib.asynccontextmanager(hook), True
-    return NOT_CACHED
+        return partial(_wrapped, contextlib.asynccontextmanager(hook), True)
+    if callable(hook):  # a plain or coroutine function: strawberry wraps it per request
+        return partial(ExtensionContextManagerBase.from_callable, func=hook)
+    raise ValueError(f"Hook {hook_name} on {cls.__name__} must be callable, received {hook!r}")
+
+
+def _wrapped(
+    factory: Callable[[SchemaExtension], Any], is_async: bool, extension: SchemaExtension
+) -> WrappedHook:
+    return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)
 
 
 class KnownHooks(ExtensionContextManagerBase):
@@ -60,15 +65,11 @@ class KnownHooks(ExtensionContextManagerBase):
 
     def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
         key = (type(extension), self.HOOK_NAME)
-        found = _FOUND.get(key)
-        if found is None and key not in _FOUND:
-            found = _FOUND[key] = _find(type(extension), self.HOOK_NAME)
-        if found is None:
-            return None
-        if found is NOT_CACHED:
-            return super().get_hook(extension)
-        factory, is_async = found
-        return WrappedHook(extension=extension, hook=partial(factory, extension), is_async=is_async)
+        if key in _FOUND:
+            make = _FOUND[key]
+        else:
+            make = _FOUND[key] = _find(type(extension), self.HOOK_NAME)
+        return None if make is None else make(extension)
 
 
 class KnownOperationHooks(KnownHooks, OperationContextManager):

@@ -1,15 +1,15 @@
 """A selection's plan compiled to a Python function, as graphql-jit compiles a query.
 
-`PlannedExecution.execute_selection` walks a plan's fields in a loop, asking each
-field's kind and reading its key, attribute and completion from the plan as it goes: for
-a large answer, most of its time is that loop (tens of thousands of objects, a few
-fields each). Compiled, each selection becomes a function with one straight block per
-field, in response order, in which what the plan knows is written in: the key, the
-attribute read (`source.number`), the class whose values are kept as they are, the
-field's completion. Each block does exactly what the loop does for its field, in the
-same order, with the same calls for whatever is not a plain value; the test of the
-engine (tests/test_planned_execution.py, the differential runs of the suite) holds for
-both, and `SelectionPlan.compiled` is what the executor calls.
+Run as a loop, a plan's selection asks each field's kind and reads its key, attribute
+and completion from the plan as it goes: for a large answer (tens of thousands of
+objects, a few fields each) that loop was most of the engine's time. Compiled, each
+selection becomes a function with one straight block per field, in response order, in
+which what the plan knows is written in: the key, the attribute read (`source.number`),
+the class whose values are kept as they are, a met enum member's name, the field's
+completion. Each block does what graphql-core's `execute_field` does for its field, with
+the same calls for whatever is not a plain value; `PlannedExecution.execute_selection`
+calls `SelectionPlan.compiled`, and the engine's tests (tests/test_planned_execution.py,
+the differential runs of the suite) hold it to graphql-core's answers.
 
 What goes into the source is the plan's own: response keys and type names are GraphQL
 names (the parser allows nothing else), written as string literals; an attribute is
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql.pyutils import Path
 
-from gateway.execution.completion import PLAIN_TYPES, LeafCompletion, new_path
+from gateway.execution.completion import PLAIN_TYPES, LeafCompletion, NoValue, new_path
 
 if TYPE_CHECKING:
     from gateway.execution.executor import PlannedExecution
@@ -68,7 +68,7 @@ def compiled(plan: SelectionPlan) -> Compiled:
 
 
 def _field(index: int, field: FieldPlan, parent: str, namespace: dict[str, Any]) -> list[str]:
-    """The block of one field: what `execute_selection`'s loop does for it."""
+    """The block of one field: its value read, or resolved, and completed."""
     key = repr(field.key)
     awaited = [
         "            if awaitable_keys is None:",
@@ -88,7 +88,7 @@ def _field(index: int, field: FieldPlan, parent: str, namespace: dict[str, Any])
             read = f"getattr(source, {attribute!r})"
         kept: list[str] = []
         branch = "if"
-        if field.unchanged is str or field.unchanged is bool:
+        if field.unchanged is not NoValue:  # a string or boolean kept as it is
             kept = [
                 f"            if value.__class__ is {field.unchanged.__name__}:",
                 f"                results[{key}] = value",

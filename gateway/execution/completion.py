@@ -89,6 +89,10 @@ def never_awaitable(cls: type) -> bool:
     return True
 
 
+class NoValue:
+    """A class no value has (`FieldPlan.unchanged` of a field whose values are completed)."""
+
+
 PLAIN_VALUES: dict[Any, type] = {
     serialize_string: str,
     serialize_id: str,

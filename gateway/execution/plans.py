@@ -45,6 +45,7 @@ from gateway.execution.completion import (
     LeafCompletion,
     ListCompletion,
     NonNullCompletion,
+    NoValue,
     ObjectCompletion,
 )
 from gateway.execution.resolver_calls import CONTEXT_ONLY, direct_resolver
@@ -98,9 +99,9 @@ class FieldPlan:
         self.name = self.nodes[0].name.value
         self.attribute = attribute
         self.resolve = resolve
+        """The field's resolver, or the direct call that stands for it (`resolver_calls`)."""
         self.context_only = resolve in CONTEXT_ONLY
         """The resolver reads only the context of its resolve info (`resolver_calls`)."""
-        """The field's resolver, or the direct call that stands for it (`resolver_calls`)."""
         self.arguments = arguments
         """Coerced once when every argument is a literal; None: coerced on each run."""
         self.completion = completion
@@ -116,10 +117,6 @@ class FieldPlan:
             self.kind = FieldPlan.ATTRIBUTE
         else:
             self.kind = FieldPlan.RESOLVER
-
-
-class NoValue:
-    """A class no value has (`FieldPlan.unchanged` of a field whose values are completed)."""
 
 
 class SelectionPlan:

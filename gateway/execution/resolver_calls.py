@@ -110,16 +110,14 @@ def _with_arguments(
     """`get_arguments`' conversion of each argument given (`convert_argument`, with the
     same `Info`), its GraphQL name found once rather than on every call."""
     config, registry = converter.config, converter.scalar_registry
-    arguments = [
-        (config.name_converter.from_argument(a), a.python_name, a.type)
-        for a in definition.arguments
-        if not _given_as_is(a.type, registry)
-    ]
-    as_is = [
-        (config.name_converter.from_argument(a), a.python_name)
-        for a in definition.arguments
-        if _given_as_is(a.type, registry)
-    ]
+    as_is: list[tuple[str, str]] = []
+    arguments: list[tuple[str, str, Any]] = []  # converted on each call
+    for a in definition.arguments:
+        name = config.name_converter.from_argument(a)
+        if _given_as_is(a.type, registry):
+            as_is.append((name, a.python_name))
+        else:
+            arguments.append((name, a.python_name, a.type))
     takes_self = resolver.self_parameter is not None
     as_source = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None

@@ -264,13 +264,13 @@ class PageAhead:
     """What a page of payment requests loaded for its requests before their fields asked:
     for each of `department`, `budgetLine`, `history` (with who made each change), the
     `treasurer` and the authorizers of `order` and `disbursement` that the query selects
-    below the page's nodes, every request's at once. Those fields then
-    read their answer here instead of each awaiting a load of its own (a coroutine and a
-    task each, thousands on a large page). The loads are the same ones, asked in one go
-    so they are batched as before, and a load that failed fails only the fields that read
-    it, with its own error. A request found another way has no `PageAhead`: its fields
-    load for themselves (they return the awaitable of that load, which graphql-core and
-    the planned engine await as any other)."""
+    below the page's nodes, every request's at once. Those fields then read their answer
+    here instead of each awaiting a load of its own (a coroutine and a task each,
+    thousands on a large page). The loads are the same ones, asked in one go so they are
+    batched as before, and a load that failed fails only the fields that read it, with
+    its own error. A request found another way has no `PageAhead`: its fields load for
+    themselves (they return the awaitable of that load, which graphql-core and the
+    planned engine await as any other)."""
 
     __slots__ = ("budget_lines", "departments", "found", "histories", "people")
 

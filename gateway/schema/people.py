@@ -417,7 +417,7 @@ class Employee:
         self, info: Info, fiscal_year: int | None = None
     ) -> list[FinanceRoleRef] | None:
         ahead = self.ahead.finance_roles if self.ahead else None
-        if ahead is None or ahead[0] != fiscal_year or type(fiscal_year) is bool:
+        if ahead is None or ahead[0] != fiscal_year:
             return self._finance_roles(info, fiscal_year)  # type: ignore[return-value]
         return [finance.FinanceRole.from_record(r) for r in answer_of(ahead[1], self.nip)]
 
