@@ -199,26 +199,29 @@ def requests_count(condition: str, scopes: Scopes | bool) -> str:
     return f"select g.grp, count(*) as total {request_scope(scopes, condition)} group by g.grp"
 
 
-# riwayat_status has no index on (dokumen, id_dokumen): it is read once, each row kept if
-# it is about one of the requests' documents (each kind a hashed set of its own), and the
-# rows kept are matched with their request. Not joined with a union of the documents: a
-# union's columns carry no statistics, so for a batch of more than a few dozen requests
-# PostgreSQL hashed the whole history (86,000 rows at city scale) to look the documents up
-# in it, twice as slow for a page of 200 requests.
+# riwayat_status has no index on (dokumen, id_dokumen): it is read once. The requests'
+# documents (each SPP, its SPM and SP2D, by kind) are listed once, and a history row is
+# kept if its document id is one of theirs: one hashed look-up per row, where testing kind
+# and id together (three hashed sets under an OR) cost two and a half, 35% of the time at
+# city scale. `is true` keeps the look-up a hashed subplan rather than a join PostgreSQL
+# would plan on guesses (a union's columns carry no statistics: it hashed the whole
+# history to look the documents up in it). The few rows kept are then matched with their
+# document by kind and id. The list is materialised, so it is made once and no part of
+# the statement runs in parallel workers (a plan PostgreSQL picked for this from 200
+# requests on, twice as slow). City, 200 requests: 30 -> 19 ms; 2,000: 82 -> 66 ms.
 HISTORY = """
-select coalesce(s.id, m.id_spp, d.id_spp) as spp_id,
-       r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
+with docs as materialized (
+    select 'SPP'::text as kind, s.id, s.id as spp_id from spp s where s.id = any($1::int[])
+    union all
+    select 'SPM', m.id, m.id_spp from spm m where m.id_spp = any($1::int[])
+    union all
+    select 'SP2D', d.id, m.id_spp
+    from spm m join sp2d d on d.id_spm = m.id where m.id_spp = any($1::int[])
+)
+select d.spp_id, r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
 from riwayat_status r
-left join spp s on r.dokumen = 'SPP' and s.id = r.id_dokumen and s.id = any($1::int[])
-left join spm m on r.dokumen = 'SPM' and m.id = r.id_dokumen and m.id_spp = any($1::int[])
-left join (
-    select d.id, m.id_spp from sp2d d join spm m on m.id = d.id_spm
-    where m.id_spp = any($1::int[])
-) d on r.dokumen = 'SP2D' and d.id = r.id_dokumen
-where (r.dokumen = 'SPP' and r.id_dokumen in (select id from spp where id = any($1::int[])))
-   or (r.dokumen = 'SPM' and r.id_dokumen in (select id from spm where id_spp = any($1::int[])))
-   or (r.dokumen = 'SP2D' and r.id_dokumen in (
-        select d.id from sp2d d join spm m on m.id = d.id_spm where m.id_spp = any($1::int[])))
+join docs d on d.id = r.id_dokumen and d.kind = r.dokumen
+where (r.id_dokumen in (select id from docs)) is true
 order by 1, r.waktu, r.id
 """
 
