@@ -65,6 +65,7 @@ from connectors.stats import MAX_GROUPS
 from connectors.working_days import FIRST_YEAR, LAST_YEAR
 from gateway import cursors
 from gateway.day_windows import check_filter_window
+from gateway.document_memo import DocumentMemo
 from gateway.errors import BadUserInput, shown
 from gateway.events.ids import EventId
 
@@ -266,6 +267,12 @@ class Refusals:
     mutation_inputs: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+REFUSE_NOTHING: DocumentMemo[bool] = DocumentMemo(maxsize=512)
+"""Operations sent without variables whose arguments were found to refuse nothing, kept
+for the same document sent again. Only those: a refusal is found again each time, so no
+error object is shared between answers."""
+
+
 def refusals(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -273,6 +280,26 @@ def refusals(
     variables: Mapping[str, Any] | None,
 ) -> Refusals:
     """Check every argument of the operation that will run (validated already)."""
+    if variables:
+        return _refusals(schema, document, operation_name, variables)
+    found: Refusals | None = None
+
+    def refuses_nothing() -> bool:
+        nonlocal found
+        found = _refusals(schema, document, operation_name, None)
+        return not found.errors and not found.mutation_inputs
+
+    if REFUSE_NOTHING.get(schema, document, operation_name, refuses_nothing):
+        return Refusals()
+    return found or _refusals(schema, document, operation_name, None)
+
+
+def _refusals(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> Refusals:
     found = Refusals()
     operation = _operation(document, operation_name)
     if operation is None:

@@ -115,6 +115,7 @@ from strawberry.extensions import SchemaExtension
 
 from connectors.stats import DEFAULT_GROUPS, MAX_GROUPS
 from gateway.cursors import DEFAULT_FIRST, MAX_FIRST
+from gateway.document_memo import DocumentMemo
 
 DEFAULT_LIST_SIZE = 20
 """The estimated length of a list field that `LIST_SIZES` does not name."""
@@ -596,6 +597,28 @@ def _number(n: int) -> str:
     return f"more than 10^{math.floor((n.bit_length() - 1) * math.log10(2)):,}"
 
 
+SHAPES: DocumentMemo[tuple[QueryShape, DocumentShape]] = DocumentMemo(maxsize=512)
+"""The shapes of operations sent without variables, kept for the same document sent again
+(the parser cache's size times two operation names)."""
+
+
+def shapes_of(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> tuple[QueryShape, DocumentShape]:
+    """The operation's `measure` and the document's `measure_document`; kept in `SHAPES`
+    when no variables are given, on which alone they depend besides the document."""
+
+    def shapes() -> tuple[QueryShape, DocumentShape]:
+        return measure(schema, document, operation_name, variables), measure_document(document)
+
+    if variables:
+        return shapes()
+    return SHAPES.get(schema, document, operation_name, shapes)
+
+
 class QueryLimitsExtension(SchemaExtension):
     """Refuses a query over the caller's limits before validation and execution; the
     document's selections and overlaps are measured whichever operation runs.
@@ -614,13 +637,13 @@ class QueryLimitsExtension(SchemaExtension):
                 or getattr(context, "caller_role_name", None)
                 or "ANONYMOUS"
             )
-            shape = measure(
+            shape, document_shape = shapes_of(
                 execution_context.schema._schema,
                 document,
                 execution_context.operation_name,
                 execution_context.variables,
             )
-            error = check(shape, limits, str(role), measure_document(document))
+            error = check(shape, limits, str(role), document_shape)
             if error is not None:
                 execution_context.pre_execution_errors = [error]
             if hasattr(context, "operation_cost"):  # what the operation weighs in flight
