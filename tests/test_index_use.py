@@ -280,7 +280,7 @@ def _scope(k: Keys) -> tuple[object, ...]:
 
 
 def _composed_sql(
-    kind: str, page: bool, by_department: bool, k: Keys | None
+    kind: str, page: bool, by_department: bool, k: Keys | None, one_group: bool = False
 ) -> tuple[str, list[object]]:
     """A statement of a list with a filter and an ordering as a client composes them (every
     kind of condition, `not` and `anyOf`, several sort keys), and its condition's values."""
@@ -314,17 +314,26 @@ def _composed_sql(
         build = sq.requests_count if kind == "requests" else sq.budget_lines_count
         return build(condition, by_department), params.values
     condition = all_of([condition, keyset_after(sort, after, params)])
-    paged = sq.requests_page if kind == "requests" else sq.budget_lines_page
+    if kind == "budget lines":
+        paged = sq.budget_lines_page
+    else:
+        paged = sq.one_group_requests_page if one_group else sq.requests_page
     return paged(sort, condition, by_department), params.values
 
 
-def composed(kind: str, page: bool, by_department: bool, whole: frozenset[str]) -> Statement:
+def composed(
+    kind: str, page: bool, by_department: bool, whole: frozenset[str], one_group: bool = False
+) -> Statement:
     def args(k: Keys) -> tuple[object, ...]:
+        values = _composed_sql(kind, page, by_department, k, one_group)[1]
         scope = _scope(k) if by_department else ([0], [None], [None])
-        return (*scope, *([21] if page else []), *_composed_sql(kind, page, by_department, k)[1])
+        return (*scope, *([21] if page else []), *values)
 
     name = f"{kind} {'page' if page else 'count'}, by_department={by_department}"
-    return Statement("sppspm", name, _composed_sql(kind, page, by_department, None)[0], args, whole)
+    if one_group:
+        name += ", one group"
+    sql = _composed_sql(kind, page, by_department, None, one_group)[0]
+    return Statement("sppspm", name, sql, args, whole)
 
 
 eq, ew, ec = ekin_queries, ekin_writes, ekin_changes
@@ -435,6 +444,7 @@ STATEMENTS = [
     ekin(ec, "ACTIVITIES_AFTER", lambda k: (k.last_activity_id - 5, k.activity_ids, 100)),
     ekin(ec, "REVIEWED_AMONG", lambda k: (k.activity_ids,)),
     sppspm(sq, "UNITS_BY_KEY", lambda k: ([k.fiscal_year], [k.department_code])),
+    sppspm(sq, "UNIT_BY_KEY", lambda k: (k.fiscal_year, k.department_code)),
     sppspm(sq, "DEPARTMENTS_OF_YEAR", lambda k: (k.fiscal_year,)),
     sppspm(sq, "ALL_CODES", lambda k: (), "skpd"),  # every code
     # pejabat has no index but its primary key (not on nip, not on tahun).
@@ -447,6 +457,10 @@ STATEMENTS = [
     *(
         composed("requests", page, by_department, frozenset({"spp"}))
         for page in (True, False)
+        for by_department in (True, False)
+    ),
+    *(
+        composed("requests", True, by_department, frozenset({"spp"}), one_group=True)
         for by_department in (True, False)
     ),
     # riwayat_status has no index on (dokumen, id_dokumen).

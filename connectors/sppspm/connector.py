@@ -297,7 +297,10 @@ class SppspmConnector(Source):
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], FinanceUnit]:
         """Finance units by (fiscal year, code)."""
-        rows = await self.fetch(q.UNITS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
+        if len(keys) == 1:
+            rows = await self.fetch(q.UNIT_BY_KEY, *keys[0])
+        else:
+            rows = await self.fetch(q.UNITS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
         return {
             (row["tahun"], row["kode_skpd"]): FinanceUnit(
                 row["tahun"], row["kode_skpd"], row["nama_skpd"]
@@ -364,8 +367,9 @@ class SppspmConnector(Source):
         condition, values = _composed(
             partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
         )
+        page = q.one_group_requests_page if len(grp) == 1 else q.requests_page
         rows = await self.fetch(
-            q.requests_page(sort, condition, q.Scopes.of(prefixes, years)),
+            page(sort, condition, q.Scopes.of(prefixes, years)),
             grp,
             prefixes,
             years,

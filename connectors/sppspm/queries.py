@@ -27,6 +27,14 @@ from skpd k join unnest($1::int[], $2::text[]) as w(tahun, kode)
   on k.tahun = w.tahun and k.kode_skpd = w.kode
 """
 
+# One key, the most common batch (a department asked for by its code): the same rows by
+# equality, which PostgreSQL plans in a third of the time of a join with unnested arrays
+# (planned afresh for every run, see `connectors.source.PLAN_CACHE_MODE`), and runs in a
+# quarter.
+UNIT_BY_KEY = """
+select k.tahun, k.kode_skpd, k.nama_skpd from skpd k where k.tahun = $1 and k.kode_skpd = $2
+"""
+
 DEPARTMENTS_OF_YEAR = """
 select tahun, kode_skpd, nama_skpd from skpd
 where tahun = $1 and right(kode_skpd, 4) = '0000'
@@ -160,6 +168,31 @@ def request_scope(scopes: Scopes | bool, condition: str, joins: str = "") -> str
     {_REQUEST_JOINS}
     {joins}
     where {condition}
+"""
+
+
+def one_group_requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
+    """`requests_page` for one group: its ids in order up to $4, by a top-N sort of those
+    that meet `condition`, and numbered from the array they are gathered in (an array
+    made from an ordered subquery keeps its order). Ranking with a window sorts every
+    request that meets it: at city scale the 201 newest of a year's 6,838 requests took
+    11.7 ms so (median of 20), 9.2 ms this way."""
+    return f"""
+select ($1::int[])[1] as grp, r.*, t.rn
+from unnest(array(
+    select s.id
+    {request_scope(scopes, condition)}
+    order by {order_by(keys)}
+    limit $4
+)) with ordinality as t(page_id, rn)
+cross join lateral (
+    select {_REQUEST_COLUMNS}
+    from spp s
+    {_REQUEST_JOINS}
+    where s.id = t.page_id
+    offset 0
+) r
+order by t.rn
 """
 
 
