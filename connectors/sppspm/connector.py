@@ -191,21 +191,21 @@ def _budget_line(row: Mapping[str, Any]) -> BudgetLine:
     )
 
 
-_DOCUMENTS = {document.value: document for document in Document}
-
-_STATUS_BY_CODE: dict[Document, list[PaymentStatus] | None] = {
-    Document.SPP: _SPP_STATUS,
-    Document.SPM: _SPM_AS_PAYMENT,
-    Document.SP2D: None,  # any code of a disbursement: disbursed
+_STATUS_BY_CODE: dict[str, tuple[Document, list[PaymentStatus] | None]] = {
+    Document.SPP.value: (Document.SPP, _SPP_STATUS),
+    Document.SPM.value: (Document.SPM, _SPM_AS_PAYMENT),
+    Document.SP2D.value: (Document.SP2D, None),  # any code of a disbursement: disbursed
 }
-"""The request's status that each document's own code stands for."""
+"""By `riwayat_status.dokumen`: the document, and the request's status that each of its
+own codes stands for (keyed by the text: an enum member hashes in Python)."""
 
 
 def _status_change(row: asyncpg.Record) -> StatusChange:
-    document = _DOCUMENTS.get(row["dokumen"])
-    if document is None:
-        document = Document(row["dokumen"])  # refused, with the enum's own message
-    by_code = _STATUS_BY_CODE[document]
+    known = _STATUS_BY_CODE.get(row["dokumen"])
+    if known is None:
+        Document(row["dokumen"])  # refused, with the enum's own message
+    assert known is not None
+    document, by_code = known
     old, new = row["status_lama"], row["status_baru"]
     assert new is not None
     if by_code is None:
