@@ -63,17 +63,28 @@ class InFlight:
     @asynccontextmanager
     async def admitted(self, cost: int) -> AsyncIterator[None]:
         """Run the block once the operation fits; `Overloaded` when it does not in time."""
+        weight = await self.enter(cost)
+        try:
+            yield
+        finally:
+            self.leave(weight)
+
+    async def enter(self, cost: int) -> int:
+        """Wait until an operation of `cost` fits (`Overloaded` when it does not in time),
+        and count it in; its weight, for `leave` once it ends. `admitted`, for a caller
+        that has its own `try` around the operation."""
         weight = max(0, cost)
         if self._queue or not self._fits(weight):
             await self._wait(weight)
         else:
             self._take(weight)
-        try:
-            yield
-        finally:
-            self.running -= 1
-            self.cost -= weight
-            self._admit_waiting()
+        return weight
+
+    def leave(self, weight: int) -> None:
+        """An operation `enter` counted in has ended."""
+        self.running -= 1
+        self.cost -= weight
+        self._admit_waiting()
 
     def _fits(self, weight: int) -> bool:
         if self.running == 0:

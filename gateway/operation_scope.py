@@ -135,16 +135,17 @@ class OperationScope(SchemaExtension):
             ec.result = ExecutionResult(None, found.errors)  # strawberry runs nothing then
             yield
             return
-        async with contextlib.AsyncExitStack() as running:
-            if not subscription:  # it lasts while the client listens: not counted in flight
-                try:
-                    in_flight = channel.services.in_flight.admitted(channel.operation_cost)
-                    await running.enter_async_context(in_flight)
-                except Overloaded as refusal:
-                    channel.services.metrics.overloaded.inc()
-                    ec.result = ExecutionResult(None, [refused(refusal)])
-                    yield
-                    return
+        in_flight = channel.services.in_flight
+        weight: int | None = None
+        if not subscription:  # it lasts while the client listens: not counted in flight
+            try:
+                weight = await in_flight.enter(channel.operation_cost)
+            except Overloaded as refusal:
+                channel.services.metrics.overloaded.inc()
+                ec.result = ExecutionResult(None, [refused(refusal)])
+                yield
+                return
+        try:
             ec.context = context = await OperationContext.open(channel)
             context.document = ec.query
             context.input_refusals = found.mutation_inputs
@@ -158,6 +159,9 @@ class OperationScope(SchemaExtension):
                 raise time_budget_exceeded(channel.limits.time_budget_ms) from None
             finally:
                 context.release()
+        finally:
+            if weight is not None:
+                in_flight.leave(weight)
 
     def _audit(self, channel: Channel) -> None:
         ec = self.execution_context

@@ -6,16 +6,20 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors import nip
-from connectors.domain import WIB, Document, PaymentStatus
+from connectors.domain import WIB, Document, OrderStatus, PaymentStatus, PaymentType
 from connectors.ekin.connector import expected_allowance, full_name
 from connectors.nip import InvalidNip, normalise_nip, pns_digits_are_valid, spellings
-from connectors.sppspm.connector import from_wib
+from connectors.sppspm.connector import from_wib, made
+from connectors.sppspm.records import Disbursement as DisbursementRecord
+from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
+from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
 from gateway import cursors
 from gateway.crosswalk import Crosswalk, CrosswalkError
@@ -228,3 +232,38 @@ def test_a_status_change_is_made_from_its_record_as_its_constructor_makes_it() -
     assert vars(made) == vars(constructed)
     assert set(vars(made)) == {f.name for f in dataclasses.fields(StatusChange) if f.init}
     assert not hasattr(StatusChange, "__post_init__")
+
+
+def test_a_record_made_from_its_fields_is_the_one_its_constructor_makes() -> None:
+    """`made` fills a frozen record's fields without calling its `__init__`: the same
+    object, every field set, still frozen."""
+    at = datetime(2026, 10, 1, 8, tzinfo=WIB)
+    examples: list[Any] = [
+        PaymentOrderRecord("000001/SPM", at, OrderStatus.SENT, "no", "198609262015051001"),
+        DisbursementRecord("000001/SP2D", at, Decimal("90.00"), None),
+        PaymentRequestRecord(
+            7,
+            "000001/SPP-LS",
+            2026,
+            "1.02.0.00.0.00.01.0000",
+            PaymentType.LS,
+            None,
+            None,
+            Decimal("100.00"),
+            "TPP",
+            None,
+            at,
+            PaymentStatus.DRAFT,
+            None,
+            None,
+            None,
+        ),
+    ]
+    for record in examples:
+        cls = type(record)
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        copy = made(cls, fields)
+        assert type(copy) is cls and copy == record and vars(copy) == vars(record)
+        assert not hasattr(cls, "__post_init__")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            copy.number = "changed"

@@ -65,7 +65,7 @@ class BudgetLine:
     )  # disbursed / ceiling, as sppspm computes it; None when the ceiling is 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: `connector.made` fills its __dict__
 class PaymentOrder:
     number: str
     issued_at: datetime
@@ -74,7 +74,7 @@ class PaymentOrder:
     authorizer_nip: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: `connector.made` fills its __dict__
 class Disbursement:
     number: str
     issued_at: datetime
@@ -82,7 +82,7 @@ class Disbursement:
     authorizer_nip: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: `connector.made` fills its __dict__
 class PaymentRequest:
     id: int
     number: str
