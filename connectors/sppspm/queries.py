@@ -251,7 +251,7 @@ with docs as materialized (
     select 'SP2D', d.id, m.id_spp
     from spm m join sp2d d on d.id_spm = m.id where m.id_spp = any($1::int[])
 )
-select d.spp_id, r.id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
+select d.spp_id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
 from riwayat_status r
 join docs d on d.id = r.id_dokumen and d.kind = r.dokumen
 where (r.id_dokumen in (select id from docs)) is true
