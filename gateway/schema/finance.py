@@ -313,7 +313,8 @@ class PageAhead:
         if selected("disbursement", "authorizer"):
             nips += [r.disbursement.authorizer_nip for r in requests if r.disbursement]
         load_person = ctx.loaders.person.load
-        persons = {nip: load_person(nip) for nip in nips if nip is not None}
+        # each person asked once: a page's treasurers and authorizers are few people
+        persons = {nip: load_person(nip) for nip in dict.fromkeys(nips) if nip is not None}
         if departments is None and lines is None and histories is None and not nips:
             return None
         ahead = cls()

@@ -612,7 +612,9 @@ class Found:
     @classmethod
     async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
         load = info.context.loaders.person.load
-        return cls(await answers({nip: load(nip) for nip in nips if nip is not None}))
+        # each person asked once: a page's thousands of status changes name far fewer
+        unique = dict.fromkeys(nips)
+        return cls(await answers({nip: load(nip) for nip in unique if nip is not None}))
 
     def employee(self, nip: str | None) -> Employee | None:
         """The employee of `nip`, None when there is none or e-kin has nobody."""
