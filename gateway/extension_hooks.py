@@ -238,18 +238,8 @@ def _leave(generator: Generator[Any, None, None], exc: BaseException | None) -> 
     traceback = exc.__traceback__
     try:
         generator.throw(exc)
-    except StopIteration as stopped:
-        return stopped is not exc
-    except RuntimeError as raised:
-        if raised is exc or (isinstance(exc, StopIteration) and raised.__cause__ is exc):
-            exc.__traceback__ = traceback
-            return False
-        raise
     except BaseException as raised:
-        if raised is not exc:
-            raise
-        exc.__traceback__ = traceback
-        return False
+        return _thrown_back(raised, exc, traceback, StopIteration, (StopIteration,))
     try:
         raise RuntimeError("generator didn't stop after throw()")
     finally:
@@ -270,24 +260,34 @@ async def _aleave(generator: AsyncGenerator[Any, None], exc: BaseException | Non
     traceback = exc.__traceback__
     try:
         await generator.athrow(exc)
-    except StopAsyncIteration as stopped:
-        return stopped is not exc
-    except RuntimeError as raised:
-        if raised is exc or (
-            isinstance(exc, StopIteration | StopAsyncIteration) and raised.__cause__ is exc
-        ):
-            exc.__traceback__ = traceback
-            return False
-        raise
     except BaseException as raised:
-        if raised is not exc:
-            raise
-        exc.__traceback__ = traceback
-        return False
+        stops = (StopIteration, StopAsyncIteration)
+        return _thrown_back(raised, exc, traceback, StopAsyncIteration, stops)
     try:
         raise RuntimeError("generator didn't stop after athrow()")
     finally:
         await generator.aclose()
+
+
+def _thrown_back(
+    raised: BaseException,
+    exc: BaseException,
+    traceback: TracebackType | None,
+    stopped: type[BaseException],
+    stops: tuple[type[BaseException], ...],
+) -> bool:
+    """What contextlib makes of what a hook raised once `exc` was thrown into it:
+    `stopped` (it ended) suppresses `exc` unless it is `exc`; `exc` itself, or the
+    RuntimeError Python turns a thrown `stops` exception into, lets `exc` go on, with its
+    traceback as it was; anything else is raised in its place."""
+    if isinstance(raised, stopped):
+        return raised is not exc
+    if raised is exc or (
+        isinstance(raised, RuntimeError) and isinstance(exc, stops) and raised.__cause__ is exc
+    ):
+        exc.__traceback__ = traceback
+        return False
+    raise raised
 
 
 class KnownOperationHooks(Stage, OperationContextManager):

@@ -174,29 +174,28 @@ def _outcome(exc: BaseException | None) -> str | None:
     return None if exc is None else f"{exc!r} context {exc.__context__!r}"
 
 
-async def _run_async(
-    stage: type[ExtensionContextManagerBase], script: list[tuple[str, str]], body_fails: bool
+async def _run(
+    stage: type[ExtensionContextManagerBase],
+    script: list[tuple[str, str]],
+    body_fails: bool,
+    sync: bool = False,
 ) -> tuple[list[Any], str | None]:
+    """What the hooks logged, and what left the stage, entered with `with` when `sync`."""
     log: list[Any] = []
-    try:
-        async with stage(_extensions(script, log)):
-            log.append(("body", "ran", None))
-            if body_fails:
-                raise ValueError("body")
-    except Exception as exc:
-        return log, _outcome(exc)
-    return log, None
+    manager = stage(_extensions(script, log))
 
+    def body() -> None:
+        log.append(("body", "ran", None))
+        if body_fails:
+            raise ValueError("body")
 
-def _run_sync(
-    stage: type[ExtensionContextManagerBase], script: list[tuple[str, str]], body_fails: bool
-) -> tuple[list[Any], str | None]:
-    log: list[Any] = []
     try:
-        with stage(_extensions(script, log)):
-            log.append(("body", "ran", None))
-            if body_fails:
-                raise ValueError("body")
+        if sync:
+            with manager:
+                body()
+        else:
+            async with manager:
+                body()
     except Exception as exc:
         return log, _outcome(exc)
     return log, None
@@ -224,11 +223,12 @@ async def test_hooks_are_entered_and_left_as_strawberry_does(
     """Each hook sees what it saw under strawberry's exit stack, and the same exception (or
     none) leaves the stage, with the same context; without async hooks, synchronously
     too (strawberry refuses an async hook there, after entering those before it)."""
-    expected = await _run_async(OperationContextManager, script, body_fails)
-    assert await _run_async(KnownOperationHooks, script, body_fails) == expected
+    modes = [False]
     if not any(kind in ("async generator", "coroutine function") for kind, _ in script):
-        expected = _run_sync(OperationContextManager, script, body_fails)
-        assert _run_sync(KnownOperationHooks, script, body_fails) == expected
+        modes.append(True)
+    for sync in modes:
+        expected = await _run(OperationContextManager, script, body_fails, sync)
+        assert await _run(KnownOperationHooks, script, body_fails, sync) == expected
 
 
 async def test_a_hook_that_fails_on_entry_leaves_those_entered_before_it() -> None:

@@ -171,6 +171,20 @@ def request_scope(scopes: Scopes | bool, condition: str, joins: str = "") -> str
 """
 
 
+_PAGE_READ = f"""
+cross join lateral (
+    select {_REQUEST_COLUMNS}
+    from spp s
+    {_REQUEST_JOINS}
+    where s.id = t.page_id
+    offset 0
+) r
+"""
+"""Each request ranked onto a page (`t.page_id`), read whole with its SPM and SP2D, each
+by its unique index (`offset 0` keeps the lateral read from being flattened into a join
+of every request ranked)."""
+
+
 def one_group_requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
     """`requests_page` for one group: its ids in order up to $4, by a top-N sort of those
     that meet `condition`, and numbered from the array they are gathered in (an array
@@ -185,14 +199,7 @@ from unnest(array(
     order by {order_by(keys)}
     limit $4
 )) with ordinality as t(page_id, rn)
-cross join lateral (
-    select {_REQUEST_COLUMNS}
-    from spp s
-    {_REQUEST_JOINS}
-    where s.id = t.page_id
-    offset 0
-) r
-order by t.rn
+{_PAGE_READ}order by t.rn
 """
 
 
@@ -202,11 +209,10 @@ def requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool
     from `PAGE_PARAMETERS_FROM` on.
 
     The requests are ranked first, by their ids alone, and only those on a page are read
-    whole, with their SPM and SP2D, each by its unique index (`offset 0` keeps the lateral
-    read from being flattened into a join of every request ranked). When neither the
-    filter nor the keys name the SPM or SP2D, PostgreSQL leaves them out of the ranking
-    (their keys are unique). At city scale, the 200 newest of a year's 6,838 requests took
-    25 ms ranked whole, joined and sorted at full width; 5 ms so."""
+    whole (`_PAGE_READ`). When neither the filter nor the keys name the SPM or SP2D,
+    PostgreSQL leaves them out of the ranking (their keys are unique). At city scale, the
+    200 newest of a year's 6,838 requests took 25 ms ranked whole, joined and sorted at
+    full width; 5 ms so."""
     return f"""
 select t.grp, r.*, t.rn
 from (
@@ -214,14 +220,7 @@ from (
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
     {request_scope(scopes, condition)}
 ) t
-cross join lateral (
-    select {_REQUEST_COLUMNS}
-    from spp s
-    {_REQUEST_JOINS}
-    where s.id = t.page_id
-    offset 0
-) r
-where t.rn <= $4
+{_PAGE_READ}where t.rn <= $4
 order by t.grp, t.rn
 """
 

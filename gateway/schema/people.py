@@ -673,10 +673,7 @@ def _arguments(
     selections: Iterable[Selection], names: tuple[str, ...], found: list[dict[str, object]]
 ) -> None:
     for selection in selections:
-        directives = selection.directives
-        if directives.get("skip", {}).get("if") or not directives.get("include", {}).get(
-            "if", True
-        ):
+        if not _included(selection):
             continue
         if not isinstance(selection, SelectedField):
             _arguments(selection.selections, names, found)
@@ -687,12 +684,16 @@ def _arguments(
                 _arguments(selection.selections, names[1:], found)
 
 
+def _included(selection: Selection) -> bool:
+    """Whether `@skip`/`@include` keep `selection` (their arguments already resolved)."""
+    directives = selection.directives
+    skipped = directives.get("skip", {}).get("if")
+    return not skipped and bool(directives.get("include", {}).get("if", True))
+
+
 def _selects(selections: Iterable[Selection], names: tuple[str, ...]) -> bool:
     for selection in selections:
-        directives = selection.directives
-        if directives.get("skip", {}).get("if") or not directives.get("include", {}).get(
-            "if", True
-        ):
+        if not _included(selection):
             continue
         if isinstance(selection, SelectedField):
             if selection.name == names[0] and (
