@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import NamedTuple
 
 from connectors.ekin.records import ExpectedAllowance, MonthlyScore, UnitsPerformance
 from connectors.paging import Page, cut
+from connectors.sppspm.records import AllowancePayments
 from gateway import cursors
 from gateway.context import OperationContext, SourcePair
 from gateway.joins import (
@@ -35,25 +37,33 @@ async def allowance(ctx: OperationContext, nip: str, period: str) -> Reconciliat
     return reconcile(expected, payments)
 
 
-def expected_allowances(
-    ctx: OperationContext, nips: Iterable[str], period: str
-) -> dict[str, Awaitable[ExpectedAllowance | None]]:
-    """The first load of `allowance` for each of `nips`, asked now (`reconciled` ends it)."""
-    load = ctx.loaders.expected_allowance.load
-    return {nip: load((nip, period)) for nip in nips}
+class AllowancesAsked(NamedTuple):
+    """Both loads of `allowance` for each of some NIPs, asked (`allowances_ahead`)."""
+
+    period: str
+    expected: dict[str, Awaitable[ExpectedAllowance | None]]
+    payments: dict[str, Awaitable[AllowancePayments | None]]
 
 
-async def reconciled(
-    ctx: OperationContext,
-    period: str,
-    expected: Mapping[str, ExpectedAllowance | None | BaseException],
-) -> dict[str, Reconciliation | None | BaseException]:
-    """What `allowance` answers for each NIP whose expected allowance was loaded
-    (`expected_allowances`), or the error its own loads would have failed with: the
-    payments of those with one due, in one batch, reconciled."""
-    load = ctx.loaders.allowance_payments.load
-    due = {n: e for n, e in expected.items() if e is not None and not isinstance(e, BaseException)}
-    payments = await answers({nip: load((nip, period)) for nip in due})
+def allowances_ahead(ctx: OperationContext, nips: Iterable[str], period: str) -> AllowancesAsked:
+    """Both loads of `allowance` for each of `nips`, asked now (`reconciled` ends them):
+    e-kin's expectations and sppspm's payments are read at the same time rather than one
+    after the other. The payments of an NIP that turns out to have no expectation are read
+    and left unused, a few lines more in a statement that runs anyway."""
+    expected, payments = ctx.loaders.expected_allowance.load, ctx.loaders.allowance_payments.load
+    keys = [(nip, period) for nip in nips]
+    return AllowancesAsked(
+        period,
+        {key[0]: expected(key) for key in keys},
+        {key[0]: payments(key) for key in keys},
+    )
+
+
+async def reconciled(asked: AllowancesAsked) -> dict[str, Reconciliation | None | BaseException]:
+    """What `allowance` answers for each NIP asked, or the error its own loads would have
+    failed with: its expectation reconciled with its payments."""
+    expected = await answers(asked.expected)
+    payments = await answers(asked.payments)
     answered: dict[str, Reconciliation | None | BaseException] = {}
     for nip, owed in expected.items():
         if owed is None or isinstance(owed, BaseException):

@@ -16,7 +16,6 @@ from connectors.ekin.records import ActivityFilter as ActivityCondition
 from connectors.ekin.records import (
     ActivityOrderBy,
     EmployeeOrderBy,
-    ExpectedAllowance,
     OwnedActivity,
     Person,
     PersonFilter,
@@ -261,9 +260,8 @@ class EmployeesAhead:
             year, loading = roles
             ahead.finance_roles = (year, await answers(loading))
         if allowances is not None:
-            period, expected = allowances
-            owed = await answers(expected)
-            ahead.allowances = (period, await performance_resolvers.reconciled(ctx, period, owed))
+            answered = await performance_resolvers.reconciled(allowances)
+            ahead.allowances = (allowances.period, answered)
         return ahead
 
 
@@ -284,10 +282,10 @@ def _finance_roles_ahead(
 
 def _allowances_ahead(
     info: Info, employees: Sequence[Employee], below: tuple[str, ...]
-) -> tuple[str, dict[str, Awaitable[ExpectedAllowance | None]]] | None:
-    """The period and the first load of `allowance` of each employee whose allowance the
-    caller may read, asked now, when every selection of it below the page asks for the
-    same period, one the `Period` scalar accepts (else each field says what is wrong)."""
+) -> performance_resolvers.AllowancesAsked | None:
+    """The loads of `allowance` of each employee whose allowance the caller may read,
+    asked now, when every selection of it below the page asks for the same period, one
+    the `Period` scalar accepts (else each field says what is wrong)."""
     periods = {a.get("period") for a in arguments_below(info, *below, "allowance")}
     if len(periods) != 1:
         return None
@@ -298,7 +296,7 @@ def _allowances_ahead(
     readable = dict.fromkeys(
         e.nip for e in employees if access.permits(Topic.PERFORMANCE, e.access_subject())
     )
-    return period, performance_resolvers.expected_allowances(info.context, readable, period)
+    return performance_resolvers.allowances_ahead(info.context, readable, period)
 
 
 PERSONAL = "Personal: null, with a FORBIDDEN error, for roles that may not read it."
