@@ -3,6 +3,7 @@ once per batch. Created fresh for each request, never shared between requests.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -56,6 +57,20 @@ BudgetLinePageArgs = tuple[
 """A page of budget lines: filter, ordering, the sort values it starts after, rows."""
 PeoplePageArgs = tuple[PersonFilter, tuple[EmployeeOrderBy, ...], tuple[Any, ...] | None, int]
 """A page of employees: filter, normalised ordering, the position it starts after, rows."""
+
+
+def observed(loading: Awaitable[V]) -> Awaitable[V]:
+    """`loading` (a loader's future), its failure marked as seen when it comes: a load
+    asked ahead that nothing awaits in the end (what needed it failed first) then fails
+    quietly instead of being logged as an error nobody retrieved."""
+    if isinstance(loading, asyncio.Future):
+        loading.add_done_callback(_seen)
+    return loading
+
+
+def _seen(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled():
+        done.exception()
 
 
 async def answers_if_asked(
@@ -160,6 +175,12 @@ class Loaders:
     budget_line: DataLoader[int, BudgetLine | None]
     budget_totals: DataLoader[PaymentScope, Money]
     request_pages: DataLoader[tuple[PaymentScope, RequestPageArgs], Page[PaymentRequest]]
+    request_page_histories: DataLoader[
+        tuple[PaymentScope, RequestPageArgs], dict[int, list[StatusChange]]
+    ]
+    request_page_budget_lines: DataLoader[
+        tuple[PaymentScope, RequestPageArgs], dict[int, BudgetLine]
+    ]
     request_counts: DataLoader[tuple[PaymentScope, PaymentFilter], int]
     budget_line_pages: DataLoader[tuple[PaymentScope, BudgetLinePageArgs], Page[BudgetLine]]
     budget_line_counts: DataLoader[tuple[PaymentScope, BudgetLineFilter], int]
@@ -287,6 +308,12 @@ _FACTORIES: dict[str, Factory] = {
     ),
     "request_pages": lambda _, __, sppspm: by_key_and_args(
         lambda scopes, a: sppspm.request_pages({s: s for s in scopes}, *a), Page
+    ),
+    "request_page_histories": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, a: sppspm.request_page_histories({s: s for s in scopes}, *a), dict
+    ),
+    "request_page_budget_lines": lambda _, __, sppspm: by_key_and_args(
+        lambda scopes, a: sppspm.request_page_budget_lines({s: s for s in scopes}, *a), dict
     ),
     "request_counts": lambda _, __, sppspm: by_key_and_args(
         lambda scopes, f: sppspm.request_counts({s: s for s in scopes}, f), int

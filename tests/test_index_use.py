@@ -279,11 +279,24 @@ def _scope(k: Keys) -> tuple[object, ...]:
     return ([0], k.prefixes, [k.fiscal_year])
 
 
+ABOUT_PAGES = {
+    "history": sppspm_queries.requests_page_history,
+    "budget lines": sppspm_queries.requests_page_budget_lines,
+}
+"""Statements about the requests on pages, which find the pages as the page statements do."""
+
+
 def _composed_sql(
-    kind: str, page: bool, by_department: bool, k: Keys | None, one_group: bool = False
+    kind: str,
+    page: bool,
+    by_department: bool,
+    k: Keys | None,
+    one_group: bool = False,
+    about: str = "",
 ) -> tuple[str, list[object]]:
     """A statement of a list with a filter and an ordering as a client composes them (every
-    kind of condition, `not` and `anyOf`, several sort keys), and its condition's values."""
+    kind of condition, `not` and `anyOf`, several sort keys), and its condition's values;
+    `about` ("history", "budget lines"): that of the requests on such a page instead."""
     year = k.fiscal_year if k else 2026
     params = Params(start=sq.PAGE_PARAMETERS_FROM if page else sq.COUNT_PARAMETERS_FROM)
     if kind == "requests":
@@ -314,6 +327,9 @@ def _composed_sql(
         build = sq.requests_count if kind == "requests" else sq.budget_lines_count
         return build(condition, by_department), params.values
     condition = all_of([condition, keyset_after(sort, after, params)])
+    if about:
+        of_page = ABOUT_PAGES[about]
+        return of_page(sort, condition, by_department, one_group), params.values
     if kind == "budget lines":
         paged = sq.budget_lines_page
     else:
@@ -322,17 +338,24 @@ def _composed_sql(
 
 
 def composed(
-    kind: str, page: bool, by_department: bool, whole: frozenset[str], one_group: bool = False
+    kind: str,
+    page: bool,
+    by_department: bool,
+    whole: frozenset[str],
+    one_group: bool = False,
+    about: str = "",
 ) -> Statement:
     def args(k: Keys) -> tuple[object, ...]:
-        values = _composed_sql(kind, page, by_department, k, one_group)[1]
+        values = _composed_sql(kind, page, by_department, k, one_group, about)[1]
         scope = _scope(k) if by_department else ([0], [None], [None])
         return (*scope, *([21] if page else []), *values)
 
     name = f"{kind} {'page' if page else 'count'}, by_department={by_department}"
     if one_group:
         name += ", one group"
-    sql = _composed_sql(kind, page, by_department, None, one_group)[0]
+    if about:
+        name = f"{about} of a {name}"
+    sql = _composed_sql(kind, page, by_department, None, one_group, about)[0]
     return Statement("sppspm", name, sql, args, whole)
 
 
@@ -465,6 +488,21 @@ STATEMENTS = [
     ),
     # riwayat_status has no index on (dokumen, id_dokumen).
     sppspm(sq, "HISTORY", lambda k: (k.request_ids,), "riwayat_status"),
+    # The same, and the budget lines below, of the requests on such pages, found as the
+    # page statement finds them.
+    *(
+        composed(
+            "requests",
+            True,
+            by_department,
+            frozenset({"spp", "riwayat_status"}),
+            one_group=one_group,
+            about=about,
+        )
+        for about in ABOUT_PAGES
+        for by_department in (True, False)
+        for one_group in (True, False)
+    ),
     # Use of a budget line: spp.id_anggaran has no index.
     sppspm(sq, "BUDGET_LINES_BY_ID", lambda k: (k.budget_line_ids,), "spp"),
     # A department's lines and their use: anggaran and spp have no index on the code or

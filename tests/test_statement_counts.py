@@ -9,8 +9,10 @@ already loaded costs nothing, so a count can only come out lower, never grow wit
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
+from connectors.source import Source
 from tests.conftest import Gateway, token
 
 DEPARTMENT_DASHBOARD = """{
@@ -183,3 +185,44 @@ async def test_access_rules_cost_staff_one_statement_and_others_none(gateway: Ga
     staff = await gateway.as_caller(token("STAFF", staff_nip)).counted(directory)
     assert analyst == admin
     assert staff == admin + 1
+
+
+def _about(sql: str) -> str:
+    """Which statement of a page of payment requests `sql` is."""
+    if "docs as materialized" in sql:
+        return "history"
+    if "used as (" in sql and "anggaran a" in sql:
+        return "budget lines"
+    if "r.*, t.rn" in sql:
+        return "page"
+    return "other"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        PAYMENT_LEDGER,
+        """{ departments(fiscalYear: 2026) { paymentRequests(first: 5) { edges { node {
+               number budgetLine { remaining } history { to } } } } } }""",
+    ],
+    ids=["one page", "a page per department"],
+)
+async def test_a_page_s_history_and_budget_lines_are_read_beside_the_page(
+    query: str, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both are asked with the page, by statements that find the page's requests as the
+    page's own does, so they are sent before its rows come back rather than after."""
+    events: list[tuple[str, str]] = []
+    fetch = Source.fetch
+
+    async def logged(source: Source, sql: str, *args: object) -> list[asyncpg.Record]:
+        events.append(("sent", _about(sql)))
+        rows = await fetch(source, sql, *args)
+        events.append(("answered", _about(sql)))
+        return rows
+
+    monkeypatch.setattr(Source, "fetch", logged)
+    await gateway.data(query)
+    page_answered = events.index(("answered", "page"))
+    sent = [a for event, a in events[:page_answered] if event == "sent" and a != "other"]
+    assert sorted(sent) == ["budget lines", "history", "page"], events

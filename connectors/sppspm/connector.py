@@ -249,6 +249,26 @@ def _status_change(row: asyncpg.Record) -> StatusChange:
     )
 
 
+def _page_condition(
+    payment_filter: PaymentFilter, orders: Sequence[PaymentOrderBy], after: Sequence[Any] | None
+) -> tuple[list[SortKey], str, list[Any]]:
+    """The sort keys of a page of requests, and its condition (the filter, and where the
+    page starts) with their values, numbered as the page statements number them."""
+    sort = payment_sort_keys(orders)
+    condition, values = _composed(
+        partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
+    )
+    return sort, condition, values
+
+
+def _histories(rows: Sequence[asyncpg.Record]) -> dict[int, list[StatusChange]]:
+    """Status changes by request (HISTORY's rows), in time."""
+    result: dict[int, list[StatusChange]] = {}
+    for row in rows:
+        result.setdefault(row["spp_id"], []).append(_status_change(row))
+    return result
+
+
 def _scope_arrays(
     groups: Mapping[K, PaymentScope],
 ) -> tuple[list[int], list[str | None], list[int | None], list[K]]:
@@ -388,10 +408,7 @@ class SppspmConnector(Source):
         filter, sorted by `orders` then by id, after the row whose sort values (and id,
         last) are `after`."""
         grp, prefixes, years, keys = _scope_arrays(groups)
-        sort = payment_sort_keys(orders)
-        condition, values = _composed(
-            partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
-        )
+        sort, condition, values = _page_condition(payment_filter, orders, after)
         page = q.one_group_requests_page if len(grp) == 1 else q.requests_page
         rows = await self.fetch(
             page(sort, condition, q.Scopes.of(prefixes, years)),
@@ -405,6 +422,50 @@ class SppspmConnector(Source):
         for row in rows:
             found.setdefault(row["grp"], []).append(_request(row))
         return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+
+    async def request_page_histories(
+        self,
+        groups: Mapping[K, PaymentScope],
+        payment_filter: PaymentFilter,
+        orders: Sequence[PaymentOrderBy],
+        after: Sequence[Any] | None,
+        first: int,
+    ) -> dict[K, dict[int, list[StatusChange]]]:
+        """`histories` of the requests on the pages `request_pages` reads with the same
+        arguments, in one statement that finds the pages itself and so need not wait for
+        them; every group's in one mapping."""
+        args = (payment_filter, orders, after, first)
+        histories = _histories(await self._of_pages(q.requests_page_history, groups, *args))
+        return dict.fromkeys(groups, histories)
+
+    async def request_page_budget_lines(
+        self,
+        groups: Mapping[K, PaymentScope],
+        payment_filter: PaymentFilter,
+        orders: Sequence[PaymentOrderBy],
+        after: Sequence[Any] | None,
+        first: int,
+    ) -> dict[K, dict[int, BudgetLine]]:
+        """`budget_lines` of the requests on those pages, as `request_page_histories`."""
+        args = (payment_filter, orders, after, first)
+        rows = await self._of_pages(q.requests_page_budget_lines, groups, *args)
+        return dict.fromkeys(groups, {row["id"]: _budget_line(row) for row in rows})
+
+    async def _of_pages(
+        self,
+        statement: Callable[[list[SortKey], str, q.Scopes, bool], str],
+        groups: Mapping[K, PaymentScope],
+        payment_filter: PaymentFilter,
+        orders: Sequence[PaymentOrderBy],
+        after: Sequence[Any] | None,
+        first: int,
+    ) -> list[asyncpg.Record]:
+        """The rows of a statement about the requests on the pages of `groups`."""
+        grp, prefixes, years, _ = _scope_arrays(groups)
+        sort, condition, values = _page_condition(payment_filter, orders, after)
+        scopes = q.Scopes.of(prefixes, years)
+        sql = statement(sort, condition, scopes, len(grp) == 1)
+        return await self.fetch(sql, grp, prefixes, years, first + 1, *values)
 
     async def request_counts(
         self, groups: Mapping[K, PaymentScope], payment_filter: PaymentFilter
@@ -454,11 +515,7 @@ class SppspmConnector(Source):
 
     async def histories(self, request_ids: Sequence[int]) -> dict[int, list[StatusChange]]:
         """Every status change of each request and of its order and disbursement, in time."""
-        rows = await self.fetch(q.HISTORY, list(request_ids))
-        result: dict[int, list[StatusChange]] = {}
-        for row in rows:
-            result.setdefault(row["spp_id"], []).append(_status_change(row))
-        return result
+        return _histories(await self.fetch(q.HISTORY, list(request_ids)))
 
     async def budget_lines(self, ids: Sequence[int]) -> dict[int, BudgetLine]:
         """Budget lines with their committed and disbursed amounts, by `anggaran.id`."""

@@ -241,14 +241,17 @@ def requests_count(condition: str, scopes: Scopes | bool) -> str:
 # document by kind and id. The list is materialised, so it is made once and no part of
 # the statement runs in parallel workers (a plan PostgreSQL picked for this from 200
 # requests on, twice as slow). City, 200 requests: 30 -> 19 ms; 2,000: 82 -> 66 ms.
-HISTORY = """
-with docs as materialized (
-    select 'SPP'::text as kind, s.id, s.id as spp_id from spp s where s.id = any($1::int[])
+def _history(ids: str, before: str = "") -> str:
+    """The history of the requests whose ids `ids` gives (see HISTORY), after `before`
+    (CTEs of the statement, or nothing)."""
+    return f"""
+with {before}docs as materialized (
+    select 'SPP'::text as kind, s.id, s.id as spp_id from spp s where s.id = any({ids})
     union all
-    select 'SPM', m.id, m.id_spp from spm m where m.id_spp = any($1::int[])
+    select 'SPM', m.id, m.id_spp from spm m where m.id_spp = any({ids})
     union all
     select 'SP2D', d.id, m.id_spp
-    from spm m join sp2d d on d.id_spm = m.id where m.id_spp = any($1::int[])
+    from spm m join sp2d d on d.id_spm = m.id where m.id_spp = any({ids})
 )
 select d.spp_id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
 from riwayat_status r
@@ -256,6 +259,48 @@ join docs d on d.id = r.id_dokumen and d.kind = r.dokumen
 where (r.id_dokumen in (select id from docs)) is true
 order by 1, r.waktu, r.id
 """
+
+
+HISTORY = _history("$1::int[]")
+
+
+def _page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool) -> str:
+    """A CTE `page` whose one row holds in `ids` the requests on the pages that
+    `requests_page` (or, for one group, `one_group_requests_page`) reads with the same
+    parameters, the row past each page left out (it only tells whether another follows).
+    A statement about a page's requests that finds them so, ranked as the page statement
+    ranks them, can run at the same time as the page's, on another connection, rather
+    than wait for the page's rows to come back and be read."""
+    if one_group:
+        ids = f"""array(
+    select s.id
+    {request_scope(scopes, condition)}
+    order by {order_by(keys)}
+    limit $4 - 1
+)"""
+    else:
+        ids = f"""array(
+    select t.page_id
+    from (
+        select s.id as page_id,
+               row_number() over (partition by g.grp order by {order_by(keys)}) as rn
+        {request_scope(scopes, condition)}
+    ) t
+    where t.rn < $4
+)"""
+    return f"page as materialized (select {ids} as ids),\n"
+
+
+_PAGE_IDS = "(select ids from page)::int[]"
+
+
+def requests_page_history(
+    keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool
+) -> str:
+    """HISTORY of the requests on a page (`_page`): at city scale (52 departments, 40
+    requests each) it no longer waits for the pages, about 50 ms of a 300 ms answer."""
+    return _history(_PAGE_IDS, _page(keys, condition, scopes, one_group))
+
 
 # Committed and disbursed per budget line, by the contract's rules.
 _LINE_USE = """
@@ -280,15 +325,37 @@ _LINE_COLUMNS = f"""
     {COMMITTED} as committed, {DISBURSED} as disbursed, {ABSORPTION} as absorption
 """
 
+
 # spp has no index on id_anggaran: the lines meet it as a set (a hash), not row by row.
-BUDGET_LINES_BY_ID = f"""
-with used as (
-    {_LINE_USE} and s.id_anggaran in (select unnest($1::int[])) group by s.id_anggaran
+def _budget_lines(ids: str, before: str = "") -> str:
+    """The budget lines whose ids `ids` gives (see BUDGET_LINES_BY_ID), after `before`
+    (CTEs of the statement, or nothing)."""
+    return f"""
+with {before}used as (
+    {_LINE_USE} and s.id_anggaran in (select unnest({ids})) group by s.id_anggaran
 )
 select {_LINE_COLUMNS}
 from anggaran a left join used u on u.id_anggaran = a.id
-where a.id = any($1::int[])
+where a.id = any({ids})
 """
+
+
+BUDGET_LINES_BY_ID = _budget_lines("$1::int[]")
+
+
+def requests_page_budget_lines(
+    keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool
+) -> str:
+    """BUDGET_LINES_BY_ID of the lines that the requests on a page (`_page`) draw on."""
+    lines = f"""lines as materialized (select array(
+    select distinct s.id_anggaran from spp s
+    where s.id = any({_PAGE_IDS}) and s.id_anggaran is not null
+) as ids),
+"""
+    return _budget_lines(
+        "(select ids from lines)::int[]", _page(keys, condition, scopes, one_group) + lines
+    )
+
 
 # $1 group numbers, $2 prefixes, $3 years (parallel arrays).
 BUDGET_TOTALS = f"""

@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from connectors.domain import PaymentOrderBy
 from connectors.paging import Page
 from connectors.sppspm.records import (
+    BudgetLine,
     Official,
     PaymentFilter,
     PaymentRequest,
@@ -17,6 +18,7 @@ from gateway import cursors
 from gateway.context import OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import require_department_code
+from gateway.loaders import RequestPageArgs
 
 
 def payment_request(ctx: OperationContext, number: str) -> Awaitable[PaymentRequest | None]:
@@ -34,18 +36,38 @@ def scope_of(department_code: str | None, fiscal_year: int | None) -> PaymentSco
     return PaymentScope(department_code, fiscal_year)
 
 
-async def payment_requests(
-    ctx: OperationContext,
-    scope: PaymentScope,
+def page_args(
     payment_filter: PaymentFilter,
     orders: tuple[PaymentOrderBy, ...],
     first: int | None,
     after: str | None,
-) -> Page[PaymentRequest]:
+) -> RequestPageArgs:
+    """What a page of payment requests is read by, each part checked (BAD_USER_INPUT)."""
     size = cursors.page_size(first)
     _check_filter(payment_filter)
-    args = (payment_filter, orders, cursors.request_after(orders, after), size)
-    return await ctx.loaders.request_pages.load((scope, args))
+    return (payment_filter, orders, cursors.request_after(orders, after), size)
+
+
+def payment_requests(
+    ctx: OperationContext, scope: PaymentScope, args: RequestPageArgs
+) -> Awaitable[Page[PaymentRequest]]:
+    return ctx.loaders.request_pages.load((scope, args))
+
+
+def page_budget_lines(
+    ctx: OperationContext, scope: PaymentScope, args: RequestPageArgs
+) -> Awaitable[dict[int, BudgetLine]]:
+    """The budget lines of the requests on that page, as `page_histories`."""
+    return ctx.loaders.request_page_budget_lines.load((scope, args))
+
+
+def page_histories(
+    ctx: OperationContext, scope: PaymentScope, args: RequestPageArgs
+) -> Awaitable[dict[int, list[StatusChange]]]:
+    """The history of each request on the page `payment_requests` reads with the same
+    arguments, read beside the page rather than after it (`history` of each request
+    waits for the page's rows); with those of the other pages of its batch."""
+    return ctx.loaders.request_page_histories.load((scope, args))
 
 
 async def count_payment_requests(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, NamedTuple, TypeVar
 
 import strawberry
 
@@ -27,7 +28,7 @@ from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
 from gateway.joins import DepartmentKey, opd_key
-from gateway.loaders import answer_of, answers, answers_if_asked
+from gateway.loaders import answer_of, answers, answers_if_asked, observed
 from gateway.resolvers import finance as resolve
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import service_level as service_level_resolvers
@@ -260,6 +261,44 @@ class StatusChange:
         return made
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class WithPage(NamedTuple):
+    """Loads about the requests on a page, asked with the page (`PageAhead`)."""
+
+    histories: Awaitable[dict[int, list[StatusChangeRecord]]] | None
+    budget_lines: Awaitable[dict[int, BudgetLineRecord]] | None
+
+
+class FromPage(Generic[K, V]):
+    """The answers for `keys` that one load about a page's requests holds (`WithPage`),
+    `missing` where it holds nothing, as `answers` gives them: the error that load failed
+    with, for each key, if it failed."""
+
+    __slots__ = ("keys", "missing", "page")
+
+    def __init__(self, page: Awaitable[Mapping[K, V]], keys: Iterable[K], missing: V) -> None:
+        self.page, self.keys, self.missing = page, keys, missing
+
+    async def answers(self) -> dict[K, V | BaseException]:
+        try:
+            found = await self.page
+        except Exception as error:  # noqa: BLE001 - kept for each key, as `answers` does
+            return dict.fromkeys(self.keys, error)
+        return {key: found.get(key, self.missing) for key in self.keys}
+
+
+async def _answered(
+    loads: Mapping[K, Awaitable[V]] | FromPage[K, V] | None,
+) -> dict[K, V | BaseException] | None:
+    """`answers_if_asked`, for loads asked each or read from a page's (`FromPage`)."""
+    if isinstance(loads, FromPage):
+        return await loads.answers()
+    return await answers_if_asked(loads)
+
+
 class PageAhead:
     """What a page of payment requests loaded for its requests before their fields asked:
     for each of `department`, `budgetLine`, `history` (with who made each change), the
@@ -285,26 +324,46 @@ class PageAhead:
 
     @classmethod
     async def load(
-        cls, info: Info, requests: Sequence[PaymentRequest], below: tuple[str, ...]
+        cls,
+        info: Info,
+        requests: Sequence[PaymentRequest],
+        below: tuple[str, ...],
+        with_page: WithPage = WithPage(None, None),
     ) -> PageAhead | None:
         """The loads for `requests`, the nodes found at `below` under the field being
-        resolved; None when the query selects none of those fields."""
+        resolved; None when the query selects none of those fields. What `with_page`
+        holds, asked with the page the requests are on, is read instead of asking for
+        each request's."""
 
         def selected(*names: str) -> bool:
             return people.selects_below(info, *below, *names)
 
         ctx = info.context
         departments: dict[DepartmentKey, Awaitable[FinanceUnit | None]] | None = None
-        lines: dict[int, Awaitable[BudgetLineRecord | None]] | None = None
-        histories: dict[int, Awaitable[list[StatusChangeRecord]]] | None = None
+        lines: (
+            Mapping[int, Awaitable[BudgetLineRecord | None]]
+            | FromPage[int, BudgetLineRecord | None]
+            | None
+        ) = None
+        histories: (
+            Mapping[int, Awaitable[list[StatusChangeRecord]]]
+            | FromPage[int, list[StatusChangeRecord]]
+            | None
+        ) = None
         if selected("department"):
             keys = dict.fromkeys(opd_key(r.fiscal_year, r.code) for r in requests)
             departments = {k: organisation_resolvers.department_by_key(ctx, k) for k in keys}
         if selected("budgetLine"):
             ids = dict.fromkeys(r.budget_line_id for r in requests if r.budget_line_id is not None)
-            lines = {i: organisation_resolvers.budget_line(ctx, i) for i in ids}
+            if with_page.budget_lines is None:
+                lines = {i: organisation_resolvers.budget_line(ctx, i) for i in ids}
+            else:
+                lines = FromPage(with_page.budget_lines, ids, None)
         if selected("history"):
-            histories = {int(r.id): resolve.history(ctx, int(r.id)) for r in requests}
+            if with_page.histories is None:
+                histories = {int(r.id): resolve.history(ctx, int(r.id)) for r in requests}
+            else:
+                histories = FromPage(with_page.histories, [int(r.id) for r in requests], [])
         nips: list[str | None] = []
         if selected("treasurer"):
             nips += [r.treasurer_nip for r in requests]
@@ -320,10 +379,10 @@ class PageAhead:
         ahead = cls()
         # every load above was asked before the first of them is awaited here
         ahead.departments = await answers_if_asked(departments)
-        ahead.budget_lines = await answers_if_asked(lines)
+        ahead.budget_lines = await _answered(lines)
         if nips:
             ahead.people = people.Found(await answers(persons))
-        ahead.histories = answered = await answers_if_asked(histories)
+        ahead.histories = answered = await _answered(histories)
         if answered is not None and selected("history", "by"):
             changes = (c for h in answered.values() if isinstance(h, list) for c in h)
             ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
@@ -498,9 +557,21 @@ async def request_connection(
     ctx = info.context
     payment_filter = await payment_filter_of(ctx, scope, f)
     orders = payment_orders(order_by)
-    page = await resolve.payment_requests(ctx, scope, payment_filter, orders, first, after)
+    args = resolve.page_args(payment_filter, orders, first, after)
+    below = ("edges", "node")
+    # asked with the page rather than after it; seen even if the page fails and nothing
+    # reads them
+    with_page = WithPage(
+        observed(resolve.page_histories(ctx, scope, args))
+        if people.selects_below(info, *below, "history")
+        else None,
+        observed(resolve.page_budget_lines(ctx, scope, args))
+        if people.selects_below(info, *below, "budgetLine")
+        else None,
+    )
+    page = await resolve.payment_requests(ctx, scope, args)
     requests = {id(r): PaymentRequest.from_record(r) for r in page.items}
-    ahead = await PageAhead.load(info, list(requests.values()), ("edges", "node"))
+    ahead = await PageAhead.load(info, list(requests.values()), below, with_page)
     for request in requests.values():
         request.ahead = ahead
         if ahead is not None and ahead.people is not None:
