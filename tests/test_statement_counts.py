@@ -239,3 +239,27 @@ async def test_the_history_and_budget_lines_of_one_page_are_read_after_it(
     PostgreSQL find the page again (see `gateway.loaders._about_pages`)."""
     sent = await _sent_before_the_page_came_back(gateway, monkeypatch, PAYMENT_LEDGER)
     assert sent == ["page"]
+
+
+async def test_a_selected_total_count_is_asked_with_its_page(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its statement goes out beside the page's, not once the page's fields are complete
+    (`gateway.schema.people.count_with_page`); one not selected is not asked at all."""
+    events: list[tuple[str, str]] = []
+    fetch = Source.fetch
+
+    async def logged(source: Source, sql: str, *args: object) -> list[asyncpg.Record]:
+        kind = "count" if "count(*) as total" in sql else "page" if "sort_0" in sql else "other"
+        events.append(("sent", kind))
+        rows = await fetch(source, sql, *args)
+        events.append(("answered", kind))
+        return rows
+
+    monkeypatch.setattr(Source, "fetch", logged)
+    page = "employees(first: 3) { %s edges { node { nip } } }"
+    await gateway.data("{ departments { %s } }" % (page % "totalCount"))
+    assert events.index(("sent", "count")) < events.index(("answered", "page")), events
+    events.clear()
+    await gateway.data("{ departments { %s } }" % (page % ""))
+    assert ("sent", "count") not in events, events

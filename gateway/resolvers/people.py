@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import date
+from typing import Any
 
 from connectors.domain import ReviewStatus
 from connectors.ekin.records import (
@@ -28,18 +29,24 @@ def person(ctx: OperationContext, nip: str) -> Awaitable[Person | None]:
     return ctx.loaders.person.load(nip)
 
 
+def page_args(
+    order: tuple[EmployeeOrderBy, ...], first: int | None, after: str | None
+) -> tuple[int, tuple[Any, ...] | None]:
+    """The rows of a page of employees and the position it starts after, each checked
+    (BAD_USER_INPUT)."""
+    return cursors.page_size(first), cursors.employee_after(order, after)
+
+
 async def employees(
     ctx: OperationContext,
     scope: UnitScope | None,
     person_filter: PersonFilter,
     order: tuple[EmployeeOrderBy, ...],
-    first: int | None,
-    after: str | None,
+    size: int,
+    position: tuple[Any, ...] | None,
 ) -> Page[Placed[Person]]:
     """A page of employees of some units (of everybody when scope is None) in a normalised
-    ordering; the units' pages of one request are read in one statement."""
-    size = cursors.page_size(first)
-    position = cursors.employee_after(order, after)
+    ordering (`page_args`); the units' pages of one request are read in one statement."""
     if scope is None:
         return await ctx.reads.ekin.people_page(person_filter, order, position, size)
     return await ctx.loaders.people_page.load((scope, (person_filter, order, position, size)))

@@ -569,6 +569,9 @@ async def request_connection(
         if people.selects_below(info, *below, "budgetLine")
         else None,
     )
+    count = people.count_with_page(
+        info, lambda: resolve.count_payment_requests(ctx, scope, payment_filter)
+    )
     page = await resolve.payment_requests(ctx, scope, args)
     requests = {id(r): PaymentRequest.from_record(r) for r in page.items}
     ahead = await PageAhead.load(info, list(requests.values()), below, with_page)
@@ -584,5 +587,5 @@ async def request_connection(
         page.has_next,
         lambda r: cursors.request_cursor(orders, r),
         lambda r: requests[id(r)],
-        lambda: resolve.count_payment_requests(ctx, scope, payment_filter),
+        count,
     )

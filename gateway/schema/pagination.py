@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -37,8 +38,17 @@ class Connection(Generic[T]):
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole list holds, across all pages.")
-    async def total_count(self) -> int:
-        return await self.count()
+    def total_count(self) -> int:
+        counting = self.count()
+        if (
+            isinstance(counting, asyncio.Future)
+            and counting.done()
+            and not counting.cancelled()
+            and counting.exception() is None
+        ):
+            return int(counting.result())  # asked with the page, and in: a plain value
+        # the engines await it, as any resolver's awaitable
+        return counting  # type: ignore[return-value]
 
 
 def connection(
