@@ -45,6 +45,9 @@ class Demo:
         pid, fd = pty.fork()
         if pid == 0:  # the child becomes the demo
             try:
+                # as a terminal starts its program: SIGHUP not ignored, even when the suite
+                # runs under nohup (the demo keeps an ignored SIGHUP ignored)
+                signal.signal(signal.SIGHUP, signal.SIG_DFL)
                 os.execve(sys.executable, [*argv, str(self.port), *args], env)
             finally:
                 os._exit(127)
