@@ -328,8 +328,7 @@ def _composed_sql(
         return build(condition, by_department), params.values
     condition = all_of([condition, keyset_after(sort, after, params)])
     if about:
-        of_page = ABOUT_PAGES[about]
-        return of_page(sort, condition, by_department, one_group), params.values
+        return ABOUT_PAGES[about](sort, condition, by_department), params.values
     if kind == "budget lines":
         paged = sq.budget_lines_page
     else:
@@ -496,12 +495,10 @@ STATEMENTS = [
             True,
             by_department,
             frozenset({"spp", "riwayat_status"}),
-            one_group=one_group,
             about=about,
         )
         for about in ABOUT_PAGES
         for by_department in (True, False)
-        for one_group in (True, False)
     ),
     # Use of a budget line: spp.id_anggaran has no index.
     sppspm(sq, "BUDGET_LINES_BY_ID", lambda k: (k.budget_line_ids,), "spp"),

@@ -245,7 +245,7 @@ async def test_a_selected_total_count_is_asked_with_its_page(
     gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its statement goes out beside the page's, not once the page's fields are complete
-    (`gateway.schema.people.count_with_page`); one not selected is not asked at all."""
+    (`gateway.schema.pagination.count_ahead`); one not selected is not asked at all."""
     events: list[tuple[str, str]] = []
     fetch = Source.fetch
 

@@ -249,18 +249,6 @@ def _status_change(row: asyncpg.Record) -> StatusChange:
     )
 
 
-def _page_condition(
-    payment_filter: PaymentFilter, orders: Sequence[PaymentOrderBy], after: Sequence[Any] | None
-) -> tuple[list[SortKey], str, list[Any]]:
-    """The sort keys of a page of requests, and its condition (the filter, and where the
-    page starts) with their values, numbered as the page statements number them."""
-    sort = payment_sort_keys(orders)
-    condition, values = _composed(
-        partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
-    )
-    return sort, condition, values
-
-
 def _histories(rows: Sequence[asyncpg.Record]) -> dict[int, list[StatusChange]]:
     """Status changes by request (HISTORY's rows), in time."""
     result: dict[int, list[StatusChange]] = {}
@@ -407,21 +395,12 @@ class SppspmConnector(Source):
         """A page of payment requests per scope, in one statement: those matching the
         filter, sorted by `orders` then by id, after the row whose sort values (and id,
         last) are `after`."""
-        grp, prefixes, years, keys = _scope_arrays(groups)
-        sort, condition, values = _page_condition(payment_filter, orders, after)
-        page = q.one_group_requests_page if len(grp) == 1 else q.requests_page
-        rows = await self.fetch(
-            page(sort, condition, q.Scopes.of(prefixes, years)),
-            grp,
-            prefixes,
-            years,
-            first + 1,
-            *values,
-        )
+        page = q.one_group_requests_page if len(groups) == 1 else q.requests_page
+        rows = await self._page_rows(page, groups, payment_filter, orders, after, first)
         found: dict[int, list[PaymentRequest]] = {}
         for row in rows:
             found.setdefault(row["grp"], []).append(_request(row))
-        return {key: cut(found.get(i, []), first) for i, key in enumerate(keys)}
+        return {key: cut(found.get(i, []), first) for i, key in enumerate(groups)}
 
     async def request_page_histories(
         self,
@@ -435,7 +414,7 @@ class SppspmConnector(Source):
         arguments, in one statement that finds the pages itself and so need not wait for
         them; every group's in one mapping."""
         args = (payment_filter, orders, after, first)
-        histories = _histories(await self._of_pages(q.requests_page_history, groups, *args))
+        histories = _histories(await self._page_rows(q.requests_page_history, groups, *args))
         return dict.fromkeys(groups, histories)
 
     async def request_page_budget_lines(
@@ -448,23 +427,26 @@ class SppspmConnector(Source):
     ) -> dict[K, dict[int, BudgetLine]]:
         """`budget_lines` of the requests on those pages, as `request_page_histories`."""
         args = (payment_filter, orders, after, first)
-        rows = await self._of_pages(q.requests_page_budget_lines, groups, *args)
+        rows = await self._page_rows(q.requests_page_budget_lines, groups, *args)
         return dict.fromkeys(groups, {row["id"]: _budget_line(row) for row in rows})
 
-    async def _of_pages(
+    async def _page_rows(
         self,
-        statement: Callable[[list[SortKey], str, q.Scopes, bool], str],
+        statement: Callable[[list[SortKey], str, q.Scopes], str],
         groups: Mapping[K, PaymentScope],
         payment_filter: PaymentFilter,
         orders: Sequence[PaymentOrderBy],
         after: Sequence[Any] | None,
         first: int,
     ) -> list[asyncpg.Record]:
-        """The rows of a statement about the requests on the pages of `groups`."""
+        """The rows of a page statement (`q.requests_page`), or of one about the requests
+        on those pages, for `groups` (numbered 0..n-1 in `grp`, in their order)."""
         grp, prefixes, years, _ = _scope_arrays(groups)
-        sort, condition, values = _page_condition(payment_filter, orders, after)
-        scopes = q.Scopes.of(prefixes, years)
-        sql = statement(sort, condition, scopes, len(grp) == 1)
+        sort = payment_sort_keys(orders)
+        condition, values = _composed(
+            partial(payment_condition, payment_filter), sort, after, q.PAGE_PARAMETERS_FROM
+        )
+        sql = statement(sort, condition, q.Scopes.of(prefixes, years))
         return await self.fetch(sql, grp, prefixes, years, first + 1, *values)
 
     async def request_counts(

@@ -215,13 +215,19 @@ def requests_page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool
     full width; 5 ms so."""
     return f"""
 select t.grp, r.*, t.rn
-from (
+from ({_ranked(keys, condition, scopes)}) t
+{_PAGE_READ}where t.rn <= $4
+order by t.grp, t.rn
+"""
+
+
+def _ranked(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
+    """Each request of each group that meets `condition`, by id, with its rank `rn` in
+    its group by `keys` (`requests_page` keeps the first $4 of each)."""
+    return f"""
     select g.grp, s.id as page_id,
            row_number() over (partition by g.grp order by {order_by(keys)}) as rn
     {request_scope(scopes, condition)}
-) t
-{_PAGE_READ}where t.rn <= $4
-order by t.grp, t.rn
 """
 
 
@@ -264,42 +270,25 @@ order by 1, r.waktu, r.id
 HISTORY = _history("$1::int[]")
 
 
-def _page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool) -> str:
+def _page(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
     """A CTE `page` whose one row holds in `ids` the requests on the pages that
-    `requests_page` (or, for one group, `one_group_requests_page`) reads with the same
-    parameters, the row past each page left out (it only tells whether another follows).
-    A statement about a page's requests that finds them so, ranked as the page statement
-    ranks them, can run at the same time as the page's, on another connection, rather
-    than wait for the page's rows to come back and be read."""
-    if one_group:
-        ids = f"""array(
-    select s.id
-    {request_scope(scopes, condition)}
-    order by {order_by(keys)}
-    limit $4 - 1
-)"""
-    else:
-        ids = f"""array(
-    select t.page_id
-    from (
-        select s.id as page_id,
-               row_number() over (partition by g.grp order by {order_by(keys)}) as rn
-        {request_scope(scopes, condition)}
-    ) t
-    where t.rn < $4
-)"""
-    return f"page as materialized (select {ids} as ids),\n"
+    `requests_page` reads with the same parameters, ranked as it ranks them (`_ranked`),
+    the row past each page left out (it only tells whether another follows). A statement
+    about the pages' requests that finds them so can run at the same time as the pages',
+    on another connection, rather than wait for their rows to come back and be read."""
+    return f"""page as materialized (select array(
+    select t.page_id from ({_ranked(keys, condition, scopes)}) t where t.rn < $4
+) as ids),
+"""
 
 
 _PAGE_IDS = "(select ids from page)::int[]"
 
 
-def requests_page_history(
-    keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool
-) -> str:
-    """HISTORY of the requests on a page (`_page`): at city scale (52 departments, 40
+def requests_page_history(keys: Sequence[SortKey], condition: str, scopes: Scopes | bool) -> str:
+    """HISTORY of the requests on pages (`_page`): at city scale (52 departments, 40
     requests each) it no longer waits for the pages, about 50 ms of a 300 ms answer."""
-    return _history(_PAGE_IDS, _page(keys, condition, scopes, one_group))
+    return _history(_PAGE_IDS, _page(keys, condition, scopes))
 
 
 # Committed and disbursed per budget line, by the contract's rules.
@@ -344,17 +333,15 @@ BUDGET_LINES_BY_ID = _budget_lines("$1::int[]")
 
 
 def requests_page_budget_lines(
-    keys: Sequence[SortKey], condition: str, scopes: Scopes | bool, one_group: bool
+    keys: Sequence[SortKey], condition: str, scopes: Scopes | bool
 ) -> str:
-    """BUDGET_LINES_BY_ID of the lines that the requests on a page (`_page`) draw on."""
+    """BUDGET_LINES_BY_ID of the lines that the requests on pages (`_page`) draw on."""
     lines = f"""lines as materialized (select array(
     select distinct s.id_anggaran from spp s
     where s.id = any({_PAGE_IDS}) and s.id_anggaran is not null
 ) as ids),
 """
-    return _budget_lines(
-        "(select ids from lines)::int[]", _page(keys, condition, scopes, one_group) + lines
-    )
+    return _budget_lines("(select ids from lines)::int[]", _page(keys, condition, scopes) + lines)
 
 
 # $1 group numbers, $2 prefixes, $3 years (parallel arrays).

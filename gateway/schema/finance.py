@@ -40,7 +40,7 @@ from gateway.schema.filtering import (
     department_codes,
     values_of,
 )
-from gateway.schema.pagination import Connection, connection
+from gateway.schema.pagination import Connection, connection, count_ahead
 from gateway.schema.refs import BudgetLineRef, DepartmentRef, EmployeeRef
 from gateway.schema.scalars import Nip
 from gateway.schema.service_level import ServiceClock
@@ -569,8 +569,9 @@ async def request_connection(
         if people.selects_below(info, *below, "budgetLine")
         else None,
     )
-    count = people.count_with_page(
-        info, lambda: resolve.count_payment_requests(ctx, scope, payment_filter)
+    count = count_ahead(
+        people.selects_below(info, "totalCount"),
+        lambda: resolve.count_payment_requests(ctx, scope, payment_filter),
     )
     page = await resolve.payment_requests(ctx, scope, args)
     requests = {id(r): PaymentRequest.from_record(r) for r in page.items}

@@ -8,6 +8,8 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from gateway.loaders import observed
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -49,6 +51,19 @@ class Connection(Generic[T]):
             return int(counting.result())  # asked with the page, and in: a plain value
         # the engines await it, as any resolver's awaitable
         return counting  # type: ignore[return-value]
+
+
+def count_ahead(
+    selected: bool, count: Callable[[], Awaitable[int]]
+) -> Callable[[], Awaitable[int]]:
+    """What a connection's `totalCount` awaits: when the query selects it, the count asked
+    now, before the page is awaited, so that its statement goes out with the page's rather
+    than once the page's fields are complete (bench/peer's Q4: 52 departments' staff
+    counts, the last statement of the answer); else `count`, asked if the field is."""
+    if not selected:
+        return count
+    asked = observed(asyncio.ensure_future(count()))
+    return lambda: asked
 
 
 def connection(

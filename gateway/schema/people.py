@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Annotated, TypeVar
@@ -32,14 +31,14 @@ from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
 from gateway.errors import BadUserInput
 from gateway.joins import Reconciliation, units_of_department, units_of_departments
-from gateway.loaders import answer_of, answers, answers_if_asked, observed
+from gateway.loaders import answer_of, answers, answers_if_asked
 from gateway.resolvers import finance as finance_resolvers
 from gateway.resolvers import organisation as organisation_resolvers
 from gateway.resolvers import people as resolve
 from gateway.resolvers import performance as performance_resolvers
 from gateway.schema import enums, finance, organisation, performance
 from gateway.schema.filtering import values_of
-from gateway.schema.pagination import Connection, connection
+from gateway.schema.pagination import Connection, connection, count_ahead
 from gateway.schema.refs import (
     AllowanceRef,
     DepartmentRef,
@@ -203,7 +202,10 @@ async def employee_connection(
     ctx = info.context
     order = employee_order(order_by)
     size, position = resolve.page_args(order, first, after)
-    count = count_with_page(info, lambda: resolve.count_employees(ctx, scope, person_filter))
+    count = count_ahead(
+        selects_below(info, "totalCount"),
+        lambda: resolve.count_employees(ctx, scope, person_filter),
+    )
     page = await resolve.employees(ctx, scope, person_filter, order, size, position)
     employees = {id(placed): Employee.from_record(placed.item) for placed in page.items}
     ahead = await EmployeesAhead.load(info, list(employees.values()), ("edges", "node"))
@@ -650,20 +652,6 @@ def selects_below(info: Info, *names: str) -> bool:
     if found is None:
         found = known[key] = any(_selects(node.selections, names) for node in info.selected_fields)
     return found
-
-
-def count_with_page(
-    info: Info, count: Callable[[], Awaitable[int]]
-) -> Callable[[], Awaitable[int]]:
-    """What the `totalCount` of the connection being resolved awaits: when the query
-    selects it, the count asked now, before the page is awaited, so that its statement
-    goes out with the page's rather than once the page's fields are complete (bench/peer's
-    Q4: 52 departments' staff counts, the last statement of the answer); else `count`,
-    asked if the field is."""
-    if not selects_below(info, "totalCount"):
-        return count
-    asked = observed(asyncio.ensure_future(count()))
-    return lambda: asked
 
 
 def _is_period(value: str) -> bool:
