@@ -86,7 +86,7 @@ def serve(workers: str | None = None) -> int:
 
     from gateway.app import build_services, check_crosswalk_codes, create_app
     from gateway.garbage_collection import tune_for_serving
-    from gateway.logs import configure_logging
+    from gateway.logs import access_lines, configure_logging
 
     env = dict(os.environ)
     if workers is not None:  # the flag is read as the variable is: same range, same message
@@ -119,6 +119,7 @@ def serve(workers: str | None = None) -> int:
         port=settings.port,
         log_config=None,  # configure_logging has set uvicorn's loggers up: JSON lines
         log_level=settings.log_level,
+        access_log=access_lines(settings.log_level),
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     return 0

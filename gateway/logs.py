@@ -52,6 +52,12 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def access_lines(level: str) -> bool:
+    """Whether uvicorn's access lines pass `level`. When they do not, uvicorn is told so
+    (`access_log=False`) and does not compose a line per request only to drop it."""
+    return logging.getLevelName(level.upper()) <= logging.INFO
+
+
 def configure_logging(level: str, audit_file: Path | None = None) -> None:
     """Send `smartgate` and uvicorn records at `level` to stderr as JSON lines; audit
     records always go out (to `audit_file` alone when given), whatever the level.

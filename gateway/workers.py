@@ -86,7 +86,7 @@ def run_worker(parent: int) -> None:
 
     from gateway.app import create_app
     from gateway.garbage_collection import tune_for_serving
-    from gateway.logs import configure_logging
+    from gateway.logs import access_lines, configure_logging
 
     if sys.platform == "linux":  # die with the parent rather than keep the port as an orphan
         libc = ctypes.CDLL(None, use_errno=True)
@@ -105,6 +105,7 @@ def run_worker(parent: int) -> None:
         create_app(settings),
         log_config=None,
         log_level=settings.log_level,
+        access_log=access_lines(settings.log_level),
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     tune_for_serving()
