@@ -202,15 +202,17 @@ class Loaders:
         worked out once per operation (`gateway.resolvers.service_level`)."""
 
     def release(self) -> None:
-        """Forget what the operation loaded, once its answer is made. Each loader's batch
-        function refers back to these loaders, a cycle that reference counting cannot
+        """Forget what the operation loaded, once its answer is made. Some loaders' batch
+        functions refer back to these loaders, a cycle that reference counting cannot
         free: without this, everything an operation loaded (every record of a page and its
         histories) would wait for the garbage collector, which would walk it again and
-        again. Released, it is freed with the answer. A load asked afterwards (a sibling
-        settling in the background) loads afresh."""
-        for value in vars(self).values():
+        again. Each loader is emptied and let go, which ends the cycle: the operation is
+        freed with its answer. A load asked afterwards (a sibling settling in the
+        background) loads afresh, with a loader made then."""
+        for name, value in list(vars(self).items()):
             if isinstance(value, DataLoader):
                 value.clear_all()
+                delattr(self, name)
         self.clock_states.clear()
 
     def __getattr__(self, name: str) -> DataLoader[Any, Any]:

@@ -23,6 +23,7 @@ from connectors.source import SourceUnavailable, TimeBudgetExceeded
 from gateway.access.guard import guard_schema
 from gateway.access.limits import QueryLimitsExtension
 from gateway.access.trusted import TrustedDocumentsOnly
+from gateway.acyclic_executor import AcyclicExecutor
 from gateway.errors import GatewayError
 from gateway.execution import PlanCache, planned
 from gateway.extension_hooks import KnownHooksRunner
@@ -100,9 +101,10 @@ class MaskUnexpectedErrors(MaskErrors):
         )
 
 
-class GatewayExecutor(CoercionRefusals, EventScopedExecutor):
-    """graphql-core's executor, each event of a subscription scoped as an operation, and
-    variables that do not coerce refused as the client's input."""
+class GatewayExecutor(AcyclicExecutor, CoercionRefusals, EventScopedExecutor):
+    """graphql-core's executor, each event of a subscription scoped as an operation,
+    variables that do not coerce refused as the client's input, and no reference cycle
+    through the executor (freed with its answer, not by the garbage collector)."""
 
 
 class QuietExecutor(GatewayExecutor):
