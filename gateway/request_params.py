@@ -64,6 +64,8 @@ def nests_deeper_than(raw: bytes, levels: int) -> bool:
     inside strings aside. Once the text is reduced to its brackets, each pass removes the
     innermost level (every `[]`), so the check costs `levels` linear passes whatever the
     depth; every step is a bytes method, not a Python loop over the text."""
+    if raw.count(b"[") + raw.count(b"{") <= levels:
+        return False  # as many openings at most as levels: nothing can nest deeper
     unescaped = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     outside_strings = b"".join(unescaped.split(b'"')[::2])
     brackets = outside_strings.translate(_AS_SQUARE, _NOT_BRACKETS)

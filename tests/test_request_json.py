@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.request_params import MalformedRequest, decode_json
+from gateway.request_params import MalformedRequest, decode_json, nests_deeper_than
 
 SCALARS = (
     st.none()
@@ -63,3 +63,18 @@ def test_what_orjson_would_read_differently_is_read_by_json(raw: bytes) -> None:
 def test_what_json_refuses_is_refused(raw: bytes) -> None:
     with pytest.raises(MalformedRequest, match="the request body is not JSON"):
         decode_json(raw, "the request body")
+
+
+def depth(value: object) -> int:
+    """How deep arrays and objects nest in `value` (0 for a scalar)."""
+    if isinstance(value, list):
+        return 1 + max(map(depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth, value.values()), default=0)
+    return 0
+
+
+@given(VALUES, st.integers(min_value=0, max_value=8))
+def test_the_depth_check_measures_nesting(value: object, levels: int) -> None:
+    raw = json.dumps(value).encode("utf-8", "surrogatepass")
+    assert nests_deeper_than(raw, levels) == (depth(value) > levels)
