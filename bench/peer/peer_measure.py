@@ -33,8 +33,18 @@ WRK_UP_TO_MS = 1000 / CONNECTIONS
 IDLE_CPU_PERCENT = 5.0
 # Top-level statements that are the client library's housekeeping, not the query's:
 # asyncpg's reset of a connection on release (`SELECT pg_advisory_unlock_all(); CLOSE ALL;
-# UNLISTEN *; RESET ALL`) and its look-up of types on a fresh connection (with JIT off).
-HOUSEKEEPING = ["%pg_advisory_unlock_all%", "%typeinfo_tree%", "%set_config('jit'%"]
+# UNLISTEN *; RESET ALL`) and its look-up of types on a fresh connection, with JIT turned
+# off around it (`SELECT current_setting('jit') AS cur, set_config('jit', 'off', false)`,
+# then `SELECT set_config('jit', $1, false)`, each over several lines), which
+# pg_stat_statements shows with their constants as parameters ($1, $2, ...).
+# (PostGraphile's own `select set_config(el->>0, ...)`, for settings a request carries,
+# matches neither.)
+HOUSEKEEPING = [
+    "%pg_advisory_unlock_all%",
+    "%typeinfo_tree%",
+    "%SELECT%current_setting($_) AS cur,%set_config($_, $_, $_) AS new%",
+    "%SELECT%set_config($_, $_, $_)%",
+]
 
 
 @dataclass(frozen=True)
