@@ -34,16 +34,17 @@ IDLE_CPU_PERCENT = 5.0
 # Top-level statements that are the client library's housekeeping, not the query's:
 # asyncpg's reset of a connection on release (`SELECT pg_advisory_unlock_all(); CLOSE ALL;
 # UNLISTEN *; RESET ALL`) and its look-up of types on a fresh connection, with JIT turned
-# off around it (`SELECT current_setting('jit') AS cur, set_config('jit', 'off', false)`,
-# then `SELECT set_config('jit', $1, false)`, each over several lines), which
-# pg_stat_statements shows with their constants as parameters ($1, $2, ...).
-# (PostGraphile's own `select set_config(el->>0, ...)`, for settings a request carries,
-# matches neither.)
+# off around it (`SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS
+# new`, then `SELECT set_config('jit', $1, false)`, each over several lines).
+# pg_stat_statements records such a text with its constants as parameters ($1, $2, ...),
+# or as sent when the statement was prepared before the counters were reset: the
+# patterns match both. (PostGraphile's own `select set_config(el->>0, el->>1, true) ...`,
+# for settings a request carries, matches none.)
 HOUSEKEEPING = [
     "%pg_advisory_unlock_all%",
     "%typeinfo_tree%",
-    "%SELECT%current_setting($_) AS cur,%set_config($_, $_, $_) AS new%",
-    "%SELECT%set_config($_, $_, $_)%",
+    "%current_setting(%) AS cur,%set_config(%) AS new%",
+    "%SELECT%set_config(%, $1, %)%",
 ]
 
 
