@@ -35,6 +35,7 @@ from graphql import (
 )
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import Message
 
 from gateway.access.audit import audit_log
 from gateway.access.tokens import mint
@@ -549,6 +550,45 @@ def _with_code(body: Any, codes: frozenset[str]) -> bool:
 
 def _client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
+
+
+async def asgi_post(app: Starlette, query: str, bearer: str) -> dict[str, Any]:
+    """POST `query` with `bearer` straight to the app, as an ASGI server calls it (an HTTP
+    client in between would add objects and reference cycles of its own); the answer."""
+    body = json.dumps({"query": query}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {bearer}".encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("gateway", 80),
+        "client": ("127.0.0.1", 50000),
+        "state": {},
+    }
+    request: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return request.pop() if request else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200, sent
+    answer: dict[str, Any] = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    return answer
 
 
 def _graphql_view(app: Starlette) -> Any:

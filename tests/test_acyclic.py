@@ -5,22 +5,21 @@ it again; piled up, it made each young collection of a busy gateway take tens of
 milliseconds. (An operation with errors does leave cycles: each error's traceback holds
 the frames it passed through. Those are rarer, and their tracebacks are wanted.)
 
-The app is called as an ASGI server calls it: an HTTP client in between would leave
-cycles of its own."""
+The app is called as an ASGI server calls it (`asgi_post`): an HTTP client in between
+would leave cycles of its own."""
 
 from __future__ import annotations
 
 import gc
-import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from starlette.types import ASGIApp, Message
+from starlette.applications import Starlette
 
 from gateway.app import build_services, create_app
-from tests.conftest import Databases, settings_for, token
+from tests.conftest import Databases, asgi_post, settings_for, token
 from tests.test_statement_counts import (
     ALLOWANCE_RECONCILIATION,
     DEPARTMENT_DASHBOARD,
@@ -38,7 +37,7 @@ OPERATIONS = {
 
 
 @pytest.fixture(scope="module")
-async def app(small_db: Databases) -> AsyncIterator[ASGIApp]:
+async def app(small_db: Databases) -> AsyncIterator[Starlette]:
     settings = settings_for(small_db)
     services = build_services(settings)
     await services.ekin.open()
@@ -48,45 +47,12 @@ async def app(small_db: Databases) -> AsyncIterator[ASGIApp]:
     await services.sppspm.close()
 
 
-async def answer(app: ASGIApp, query: str) -> dict[str, Any]:
-    """POST `query` as an ADMIN, straight to the app; the decoded answer."""
-    body = json.dumps({"query": query}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"authorization", f"Bearer {token('ADMIN', 'acyclic')}".encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "server": ("gateway", 80),
-        "client": ("127.0.0.1", 50000),
-        "state": {},
-    }
-    request: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return request.pop() if request else {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    assert sent[0]["status"] == 200, sent
-    return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))  # type: ignore[no-any-return]
+async def answer(app: Starlette, query: str) -> dict[str, Any]:
+    return await asgi_post(app, query, token("ADMIN", "acyclic"))
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
-async def test_an_answered_operation_leaves_no_reference_cycle(app: ASGIApp, name: str) -> None:
+async def test_an_answered_operation_leaves_no_reference_cycle(app: Starlette, name: str) -> None:
     assert "errors" not in await answer(app, OPERATIONS[name])  # plans and pools made
     gc.collect()
     gc.disable()
