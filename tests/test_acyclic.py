@@ -5,7 +5,7 @@ it again; piled up, it made each young collection of a busy gateway take tens of
 milliseconds. (An operation with errors does leave cycles: each error's traceback holds
 the frames it passed through. Those are rarer, and their tracebacks are wanted.)
 
-The app is called as an ASGI server calls it (`asgi_post`): an HTTP client in between
+The app is called as an ASGI server calls it (`Gateway.in_process`): an HTTP client in between
 would leave cycles of its own."""
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 
-from gateway.app import build_services, create_app
-from tests.conftest import Databases, asgi_post, settings_for, token
+from tests.conftest import Databases, Gateway, close_gateway, open_gateway
 from tests.test_statement_counts import (
     ALLOWANCE_RECONCILIATION,
     DEPARTMENT_DASHBOARD,
@@ -37,29 +34,25 @@ OPERATIONS = {
 
 
 @pytest.fixture(scope="module")
-async def app(small_db: Databases) -> AsyncIterator[Starlette]:
-    settings = settings_for(small_db)
-    services = build_services(settings)
-    await services.ekin.open()
-    await services.sppspm.open()
-    yield create_app(settings, services)
-    await services.ekin.close()
-    await services.sppspm.close()
-
-
-async def answer(app: Starlette, query: str) -> dict[str, Any]:
-    return await asgi_post(app, query, token("ADMIN", "acyclic"))
+async def plain_gateway(small_db: Databases) -> AsyncIterator[Gateway]:
+    """The app without the suite's reference engine, whose objects are not at issue."""
+    gw = await open_gateway(small_db, differential=False)
+    yield gw
+    await close_gateway(gw)
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
-async def test_an_answered_operation_leaves_no_reference_cycle(app: Starlette, name: str) -> None:
-    assert "errors" not in await answer(app, OPERATIONS[name])  # plans and pools made
+async def test_an_answered_operation_leaves_no_reference_cycle(
+    plain_gateway: Gateway, name: str
+) -> None:
+    query = OPERATIONS[name]
+    assert "errors" not in await plain_gateway.in_process(query)  # plans and pools made
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         for _ in range(3):
-            assert "errors" not in await answer(app, OPERATIONS[name])
+            assert "errors" not in await plain_gateway.in_process(query)
         found = gc.collect()
         kinds = Counter(type(thing).__qualname__ for thing in gc.garbage)
     finally:
