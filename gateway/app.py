@@ -26,6 +26,7 @@ from gateway.events.hub import EventHub
 from gateway.health import readiness
 from gateway.http import GRAPHIQL_ASSETS, BodySizeLimit, GatewayGraphQL
 from gateway.metrics import Metrics
+from gateway.post_lane import PostLane
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.shared_state import SharedState
@@ -125,6 +126,9 @@ async def check_crosswalk_codes(services: Services) -> None:
         )
 
 
+GRAPHQL_PATH = "/graphql"
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """The gateway app. `services` may be given by tests that share connectors."""
     services = services or build_services(settings)
@@ -169,7 +173,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         )
         return JSONResponse(state.body(), status_code=200 if state.ready else 503)
 
-    middleware = [Middleware(BodySizeLimit, max_bytes=access.max_body_bytes)]
+    middleware = [
+        Middleware(BodySizeLimit, max_bytes=access.max_body_bytes),
+        Middleware(PostLane, view=graphql, path=GRAPHQL_PATH),  # last: next to the router
+    ]
     if access.cors_origins:
         middleware.insert(
             0,
@@ -182,8 +189,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             ),
         )
     routes = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        Route(GRAPHQL_PATH, graphql, methods=["GET", "POST"]),
+        WebSocketRoute(GRAPHQL_PATH, graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

@@ -31,6 +31,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.access.caller import ANONYMOUS, Caller
@@ -142,28 +143,24 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         self.graphiql = GraphiQLAssets.load() if self.graphql_ide else None
 
     def encode_json(self, data: object) -> str:
-        """Answers as JSON text by orjson, several times faster than the standard library
-        on large answers. Text, not bytes: strawberry sends bytes over a WebSocket as a
-        binary frame, which graphql-transport-ws does not allow. What orjson refuses (an
-        integer beyond 64 bits, a lone surrogate in an echoed message) goes through the
-        standard library, as before."""
-        try:
-            return orjson.dumps(data).decode()
-        except orjson.JSONEncodeError:
-            return json.dumps(data, separators=(",", ":"))
+        """Answers as JSON text (`json_bytes`). Text, not bytes: strawberry sends bytes
+        over a WebSocket as a binary frame, which graphql-transport-ws does not allow."""
+        return json_bytes(data).decode()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         assert self.graphiql is not None  # strawberry asks only when graphql_ide is set
         return self.graphiql.page_response()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if type(request) is Request and request.scope["method"] == "POST":
+            return await self.answer_post(request)
         try:
             return await super().run(request, context, root_value)
         except Refused as refused:
             self.services.metrics.answered(None, "refused", None)
-            return _answer(refused, request)
+            return refusal_answer(refused, request)
         except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
-            return _answer(_strawberry_refusal(exc, request.scope.get("method")), request)
+            return refusal_answer(strawberry_refusal(exc, request.scope.get("method")), request)
         finally:
             expiry = getattr(request.state, "token_expiry", None)
             if expiry is not None:
@@ -172,19 +169,79 @@ class GatewayGraphQL(GraphQL[Channel, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Channel:
+        if isinstance(request, Request):
+            channel = self.http_channel(request)
+            if isinstance(response, Response):
+                response.headers["X-Request-ID"] = channel.request_id
+                # what `create_response` answers in; None (not acceptable) is refused with
+                # 406 once the request is known to be an operation, not a browser asking
+                # for GraphiQL
+                response.media_type = response_media_type(request.headers.get("accept"))
+                channel.response = response
+            return channel
+        request_id = request_id_of(request)
+        request.state.request_id = request_id
+        current_request_id.set(request_id)
+        return Channel(self.services, request=request, request_id=request_id)
+
+    def http_channel(self, request: Request) -> Channel:
+        """The channel of an HTTP request: its id (the client's X-Request-ID when it is
+        well-formed) and its caller; refused with 401 when its token is."""
         request_id = request_id_of(request)
         request.state.request_id = request_id
         current_request_id.set(request_id)
         channel = Channel(self.services, request=request, request_id=request_id)
-        if isinstance(response, Response):
-            response.headers["X-Request-ID"] = request_id
-            # what `create_response` answers in; None (not acceptable) is refused with 406
-            # once the request is known to be an operation, not a browser asking for GraphiQL
-            response.media_type = response_media_type(request.headers.get("accept"))
-            channel.response = response
-        if isinstance(request, Request):
-            channel.caller = authenticate(self.services, single_authorization(request))
+        channel.caller = authenticate(self.services, single_authorization(request))
         return channel
+
+    async def answer_post(self, request: Request) -> Response:
+        """The answer to a POST: what strawberry's `run` does for one, in the same order
+        (the caller, then the media type, the body and the operations), without what a
+        POST never needs: a root value, GraphiQL, a stream (`operations_of` never asks
+        for one), a sub-response to copy headers from, strawberry's generic checks of
+        results. `PostLane` sends POSTs here straight from the app's middleware."""
+        try:
+            channel = self.http_channel(request)
+            adapter = self.request_adapter_class(request)
+            operations = await self.parse_http_body(adapter)
+            if isinstance(operations, list):
+                results = await asyncio.gather(
+                    *(self._execute_posted(request, adapter, channel, op) for op in operations)
+                )
+                answer: GraphQLHTTPResponse | list[GraphQLHTTPResponse] = [
+                    await self.process_result(request, result) for result in results
+                ]
+            else:
+                result = await self._execute_posted(request, adapter, channel, operations)
+                answer = await self.process_result(request, result)
+            media_type = response_media_type(request.headers.get("accept")) or JSON
+            status, retry_after = answer_status(answer, media_type)
+            headers = {"content-type": _with_charset(media_type)}
+            headers["x-request-id"] = channel.request_id
+            if retry_after is not None:
+                headers["retry-after"] = retry_after
+            return Response(json_bytes(answer), status or 200, headers)
+        except Refused as refused:
+            self.services.metrics.answered(None, "refused", None)
+            return refusal_answer(refused, request)
+        except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
+            return refusal_answer(strawberry_refusal(exc, "POST"), request)
+
+    async def _execute_posted(
+        self,
+        request: Request,
+        adapter: AsyncHTTPRequestAdapter,
+        channel: Channel,
+        operation: GraphQLRequestData,
+    ) -> ExecutionResult:
+        return await self.execute_single(
+            request=request,
+            request_adapter=adapter,
+            sub_response=None,  # type: ignore[arg-type]  # strawberry passes it on unread
+            context=channel,
+            root_value=None,
+            request_data=operation,
+        )
 
     async def on_ws_connect(self, context: Channel) -> UnsetType | dict[str, object] | None:
         """A WebSocket authenticates in its connection_init payload, as
@@ -239,22 +296,13 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        """The answer in the negotiated media type. An operation refused before it ran
-        gets its `REQUEST_ERROR_STATUS` (and no `data`) under
-        application/graphql-response+json; under application/json only a rate limit
-        changes the status. A batch has a status of its own only when every operation
-        of it has that same one."""
+        """The answer to a GET in the negotiated media type, with `answer_status`'s
+        status and Retry-After (a POST's is `answer_post`'s)."""
         media_type = sub_response.media_type or JSON
-        answers = response_data if isinstance(response_data, list) else [response_data]
-        statuses = [refusal_status(answer) for answer in answers]
-        if media_type == GRAPHQL_RESPONSE:
-            for answer, refused in zip(answers, statuses, strict=True):
-                if refused is not None:
-                    answer.pop("data", None)
-        status = statuses[0] if len(set(statuses)) == 1 else None
-        if status in RETRY_LATER:
-            sub_response.headers["Retry-After"] = _retry_after(answers)
-        if status in RETRY_LATER or (status is not None and media_type == GRAPHQL_RESPONSE):
+        status, retry_after = answer_status(response_data, media_type)
+        if retry_after is not None:
+            sub_response.headers["Retry-After"] = retry_after
+        if status is not None:
             sub_response.status_code = status
         response = super().create_response(response_data, sub_response)
         response.headers["Content-Type"] = _with_charset(media_type)
@@ -314,6 +362,38 @@ def response_media_type(accept: str | None) -> str | None:
     return chosen
 
 
+def answer_status(
+    response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], media_type: str
+) -> tuple[int | None, str | None]:
+    """The HTTP status of an answer when it is not 200, and its Retry-After. An operation
+    refused before it ran gets its `REQUEST_ERROR_STATUS` (and loses its `data`) under
+    application/graphql-response+json; under application/json only a rate limit or an
+    overload changes the status. A batch has a status of its own only when every
+    operation of it has that same one."""
+    answers = response_data if isinstance(response_data, list) else [response_data]
+    statuses = [refusal_status(answer) for answer in answers]
+    if media_type == GRAPHQL_RESPONSE:
+        for answer, refused in zip(answers, statuses, strict=True):
+            if refused is not None:
+                answer.pop("data", None)
+    status = statuses[0] if len(set(statuses)) == 1 else None
+    if status in RETRY_LATER:
+        return status, _retry_after(answers)
+    if status is not None and media_type == GRAPHQL_RESPONSE:
+        return status, None
+    return None, None
+
+
+def json_bytes(data: object) -> bytes:
+    """JSON by orjson, several times faster than the standard library on large answers;
+    what orjson refuses (an integer beyond 64 bits, a lone surrogate in an echoed message)
+    goes through the standard library."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 def refusal_status(answer: GraphQLHTTPResponse) -> int | None:
     """The `REQUEST_ERROR_STATUS` of an operation refused before it ran: no data, no error
     on a field's path, and every error's code one of those; None for any other answer."""
@@ -345,7 +425,7 @@ def _close_expired(socket: WebSocket) -> None:
         asyncio.ensure_future(socket.close(4403, "token expired"))
 
 
-def _strawberry_refusal(exc: HTTPException, method: str | None) -> Refused:
+def strawberry_refusal(exc: HTTPException, method: str | None) -> Refused:
     """strawberry's refusal as one of ours; a mutation sent with GET is 405, as the
     GraphQL-over-HTTP spec has it."""
     if method == "GET" and isinstance(exc.__cause__, InvalidOperationTypeError):
@@ -353,7 +433,7 @@ def _strawberry_refusal(exc: HTTPException, method: str | None) -> Refused:
     return Refused(exc.status_code, "BAD_REQUEST", exc.reason)
 
 
-def _answer(refused: Refused, request: Request | WebSocket) -> Response:
+def refusal_answer(refused: Refused, request: Request | WebSocket) -> Response:
     """A refusal, in the media type the request accepts (application/json if none)."""
     media_type = response_media_type(request.headers.get("accept")) or JSON
     return refused.response(getattr(request.state, "request_id", None), media_type)
