@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from opentelemetry.trace import NoOpTracer, Tracer
 
 from connectors.breaker import BreakerSettings, BreakerState, CircuitBreaker, CircuitOpen
 from connectors.loop_lag import LOOP_LAG
+from connectors.pool import ConnectionPool
 
 T = TypeVar("T")
 
@@ -115,7 +117,7 @@ against 5 s); its first five runs always took 5 s."""
 
 def session_settings(settings: PoolSettings) -> dict[str, str]:
     """The settings each of the pool's connections starts its session with: what
-    `restore_session` returns a session to, since RESET goes back to them."""
+    `restoration` returns a session to, since RESET goes back to them."""
     return {
         "statement_timeout": str(settings.statement_timeout_ms),
         "application_name": settings.application_name,
@@ -141,7 +143,7 @@ def close_enough(has_ms: int, needs_ms: int) -> bool:
 class SessionConnection(asyncpg.Connection):
     """A pooled connection that remembers the statement_timeout its session has, so that
     a statement changes it only when its request needs another (`Source._connection`),
-    and a release costs no statement (`restore_session`)."""
+    and a release costs no statement (`restoration`)."""
 
     timeout_ms: int | None = None
     """The session's statement_timeout: None for the pool's own, `UNKNOWN_TIMEOUT`."""
@@ -167,10 +169,10 @@ class SessionConnection(asyncpg.Connection):
         self.timeout_ms = ms
 
 
-async def restore_session(conn: asyncpg.Connection) -> None:
-    """What the pool does to a connection it takes back, instead of asyncpg's default
-    (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), which costs a
-    round trip on every release, that is per statement.
+def restoration(conn: SessionConnection) -> Awaitable[None] | None:
+    """What the pool runs on a connection it takes back (None: nothing), instead of what
+    asyncpg's pool runs (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL`), which costs a round trip on every release, that is per statement.
 
     Safe because the gateway changes a session in one way only: its statement_timeout,
     lowered to what is left of a request's budget, which the connection remembers
@@ -180,11 +182,11 @@ async def restore_session(conn: asyncpg.Connection) -> None:
     gateway never does: it takes no session advisory locks (writes take transaction
     locks, `pg_advisory_xact_lock`, released at commit or rollback), opens no cursors
     (asyncpg's live in a transaction), listens to nothing and sets nothing else (the
-    pool's settings are given at connect, `session_settings`). A transaction left open is
-    rolled back by asyncpg itself before this runs. If this fails, the pool closes the
-    connection rather than hand it out."""
-    if isinstance(conn, SessionConnection) and conn.timeout_ms == UNKNOWN_TIMEOUT:
-        await conn.set_statement_timeout(None)
+    pool's settings are given at connect, `session_settings`). A connection given back in
+    a transaction is closed by the pool, and so is one that this fails on."""
+    if conn.timeout_ms == UNKNOWN_TIMEOUT:
+        return conn.set_statement_timeout(None)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +232,8 @@ class SourceObserver(Protocol):
 
 
 class Source:
-    """One legacy PostgreSQL database reached through one asyncpg pool.
+    """One legacy PostgreSQL database reached through one pool of asyncpg connections
+    (`connectors.pool`).
 
     Every statement goes through `fetch` or `transaction`, which count it (tests pin
     statements per request), ask the circuit breaker first, wait a bounded time for a
@@ -252,8 +255,8 @@ class Source:
         self.sent = 0
         self.analytics: Source | None = None
         self.breaker = CircuitBreaker(settings.breaker, clock)
-        self._pool: asyncpg.Pool | None = None
-        self._pool_creation: asyncio.Task[asyncpg.Pool] | None = None
+        self._pool: ConnectionPool[SessionConnection] | None = None
+        self._pool_creation: asyncio.Task[ConnectionPool[SessionConnection]] | None = None
         self._last_error: str | None = None
         self._in_use = 0
         self.observer: SourceObserver | None = None
@@ -301,7 +304,7 @@ class Source:
         """Statements waiting for a pooled connection now."""
         return self._waiting
 
-    async def _ensure_pool(self) -> asyncpg.Pool:
+    async def _ensure_pool(self) -> ConnectionPool[SessionConnection]:
         """The pool. The first statement that finds none creates it, and statements that
         come meanwhile wait for that attempt: pools of their own would be left open, one
         per statement, when a source that was down at start-up comes back under load."""
@@ -312,20 +315,22 @@ class Source:
         # Shielded: a statement that gives up does not cancel the attempt others wait on.
         return await asyncio.shield(self._pool_creation)
 
-    async def _create_pool(self) -> asyncpg.Pool:
-        pool: asyncpg.Pool = await _refused_as_unavailable(
-            self.name,
-            asyncpg.create_pool(
-                self.settings.dsn,
-                min_size=self.settings.min_size,
-                max_size=self.settings.max_size,
+    async def _create_pool(self) -> ConnectionPool[SessionConnection]:
+        settings = self.settings
+        pool = ConnectionPool(
+            functools.partial(
+                asyncpg.connect,
+                settings.dsn,
                 # Bounds making a connection, at start and when the pool replaces one.
-                timeout=self.settings.acquire_timeout_ms / 1000,
-                server_settings=session_settings(self.settings),
+                timeout=settings.acquire_timeout_ms / 1000,
+                server_settings=session_settings(settings),
                 connection_class=SessionConnection,
-                reset=restore_session,
             ),
+            min_size=settings.min_size,
+            max_size=settings.max_size,
+            restore=restoration,
         )
+        await _refused_as_unavailable(self.name, pool.open())
         self._pool = pool
         return pool
 
@@ -404,8 +409,7 @@ class Source:
             except asyncpg.InterfaceError as exc:
                 if _is_open(conn):
                     raise  # asyncpg refused the call: the statement or its arguments
-                # "connection is closed", or "released back to the pool" by the pool when
-                # it saw the connection close under a statement.
+                # "connection is closed": it closed under the statement, or before.
                 raise SourceUnavailable(self.name, f"connection lost: {exc}") from exc
             except Exception as exc:
                 if is_source_failure(exc):
@@ -414,33 +418,30 @@ class Source:
                     _drop(conn)
                 raise
             finally:
-                # A connection that cannot be reset is dropped by the pool, which makes a
-                # new one on demand; the outcome of the block is what the caller needs.
-                # Counted in use until the pool has it back (see `_acquire`).
+                # A connection that cannot be restored is closed by the pool, which makes
+                # a new one on demand; the outcome of the block is what the caller needs.
                 try:
                     with contextlib.suppress(Exception):
-                        await pool.release(conn, timeout=self.settings.wait_ms / 1000)
+                        await pool.release(conn, self.settings.wait_ms / 1000)
                 finally:
                     self._in_use -= 1
 
-    async def _acquire(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+    async def _acquire(self, pool: ConnectionPool[SessionConnection]) -> SessionConnection:
         """A connection from the pool, waiting at most `PoolSettings.wait_ms` for one.
-
-        The wait is bounded only when there may be one: asyncpg bounds it with a task of
-        its own (`asyncio.wait_for`), which costs a short statement a fifth of its CPU.
-        Every pooled connection is taken here and counted in use until the pool has it
-        back, so while fewer are in use or asked for than the pool holds, one is free and
-        taking it does not wait; making its connection, if it has none, is bounded on
-        its own (`acquire_timeout_ms`, at connect)."""
+        The wait is timed only when there may be one (a timer costs a short statement a
+        tenth of its CPU); making a connection is bounded on its own (`acquire_timeout_ms`,
+        at connect)."""
         wait_ms = self.settings.wait_ms
         LOOP_LAG.watch()
         started = asyncio.get_running_loop().time()
-        free = self._in_use + self._waiting < self.settings.max_size
+        free = pool.free
         self._waiting += 1
         try:
-            conn: asyncpg.Connection = await _refused_as_unavailable(
-                self.name, pool.acquire() if free else pool.acquire(timeout=wait_ms / 1000)
-            )
+            if free:
+                conn = await _refused_as_unavailable(self.name, pool.acquire())
+            else:
+                async with asyncio.timeout(wait_ms / 1000):
+                    conn = await _refused_as_unavailable(self.name, pool.acquire())
         except TimeoutError:
             if free:  # none to wait for: making a connection timed out
                 wait_ms = self.settings.acquire_timeout_ms
@@ -561,7 +562,7 @@ async def _refused_as_unavailable(source: str, connecting: Awaitable[T]) -> T:
         raise SourceUnavailable(source, str(exc)) from exc
 
 
-async def _closed(pool: asyncpg.Pool, wait_s: float) -> None:
+async def _closed(pool: ConnectionPool[SessionConnection], wait_s: float) -> None:
     """Close `pool`, waiting up to `wait_s` for its connections in use, then hard."""
     try:
         await asyncio.wait_for(pool.close(), wait_s)
@@ -570,18 +571,13 @@ async def _closed(pool: asyncpg.Pool, wait_s: float) -> None:
 
 
 def _is_open(conn: asyncpg.Connection) -> bool:
-    """Whether `conn` is still open. The pool takes back a connection that it sees close
-    under a statement, and from then on refuses even this question about it."""
-    try:
-        return not conn.is_closed()
-    except asyncpg.InterfaceError:
-        return False
+    """Whether `conn` is still open."""
+    return not conn.is_closed()
 
 
 def _drop(conn: asyncpg.Connection) -> None:
     """Close `conn` at once, without asking PostgreSQL; the pool makes a new one on demand."""
-    with contextlib.suppress(asyncpg.InterfaceError):  # the pool has taken it back already
-        conn.terminate()
+    conn.terminate()
 
 
 def _now() -> datetime:

@@ -520,8 +520,9 @@ async def test_a_change_of_timeout_that_failed_half_way_is_undone_on_release(
     """A session whose timeout is not known (a change to it failed) is reset to the
     pool's own when the pool takes it back."""
     pool = await one_connection._ensure_pool()
-    async with pool.acquire() as conn:
-        await conn.execute("set statement_timeout = 1234")
-        conn._con.timeout_ms = UNKNOWN_TIMEOUT  # as `set_statement_timeout` leaves it
+    conn = await pool.acquire()
+    await conn.execute("set statement_timeout = 1234")
+    conn.timeout_ms = UNKNOWN_TIMEOUT  # as `set_statement_timeout` leaves it
+    await pool.release(conn)
     assert await _last_statement_of(one_connection, ekin_sql) == "reset statement_timeout"
     assert await _timeout(one_connection) == one_connection.settings.statement_timeout_ms
