@@ -150,6 +150,23 @@ async def test_a_backend_killed_while_idle_is_replaced_on_the_next_checkout(
     assert pool.size == 1
 
 
+async def test_one_whose_statement_was_cancelled_serves_the_next(pool: Pool) -> None:
+    """A statement given up on (its request ran out of time) is cancelled on the server
+    while its connection goes back to the pool; the next checkout's statement waits for
+    that, not for the abandoned statement to finish."""
+    conn = await pool.acquire()
+    sleeping = asyncio.create_task(conn.fetchval("select pg_sleep(5)"))
+    await asyncio.sleep(0.1)
+    sleeping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sleeping
+    await pool.release(conn)
+    again = await pool.acquire()
+    assert again is conn
+    assert await asyncio.wait_for(again.fetchval("select 1"), 2) == 1
+    await pool.release(again)
+
+
 async def test_one_given_back_in_a_transaction_is_closed_not_handed_on(dsn: str) -> None:
     pool = pool_of(dsn, min_size=0, max_size=1)
     try:
