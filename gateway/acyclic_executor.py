@@ -19,11 +19,13 @@ subscription's own executor, which they reach, lives while its events are execut
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from graphql import GraphQLResolveInfoHelpers
 from graphql.execution import Executor
+
+E = TypeVar("E", bound=Executor)
 
 
 class AcyclicExecutor(Executor):
@@ -31,19 +33,20 @@ class AcyclicExecutor(Executor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
-        )
+        executor = weakref.ref(self)
+
+        def gather(values: Sequence[Any]) -> Any:
+            return _alive(executor).gather_async_work(values)
+
+        def track(values: Sequence[Any]) -> Any:
+            return _alive(executor).track_async_work(values)
+
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=gather, track=track)
 
 
-def _weakly(method: Callable[[Sequence[Any]], Any]) -> Callable[[Sequence[Any]], Any]:
-    """`method`, called through a weak reference to its executor."""
-    reference = weakref.WeakMethod(method)
-
-    def call(values: Sequence[Any]) -> Any:
-        bound = reference()
-        if bound is None:  # nothing executes the operation any more
-            raise RuntimeError("the operation's execution has ended")
-        return bound(values)
-
-    return call
+def _alive(executor: weakref.ref[E]) -> E:
+    """The executor a helper reaches, while it executes the operation."""
+    found = executor()
+    if found is None:  # nothing executes the operation any more
+        raise RuntimeError("the operation's execution has ended")
+    return found

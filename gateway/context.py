@@ -70,6 +70,7 @@ class Services:
     shared: SharedState | None = None  # Redis, when SMARTGATE_REDIS_URL is set
     in_flight: InFlight = field(init=False)
     rate_limits: RateLimits = field(init=False)  # in Redis when shared, else rate_limiter
+    _limits: dict[frozenset[str], RoleLimits] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -92,6 +93,14 @@ class Services:
     @property
     def main(self) -> SourcePair:
         return SourcePair(self.ekin, self.sppspm)
+
+    def limits_of(self, roles: frozenset[str]) -> RoleLimits:
+        """`AccessSettings.limits_of`, worked out once per set of roles (the settings do
+        not change while the app runs)."""
+        limits = self._limits.get(roles)
+        if limits is None:
+            limits = self._limits[roles] = self.settings.access.limits_of(roles)
+        return limits
 
     def reads_for(self, caller: Caller) -> SourcePair:
         """The pools a caller's reads go through: the analytics pools for a caller whose
@@ -124,7 +133,7 @@ class Channel:
         known = self._limits
         if known is not None and known[0] is self.caller:
             return known[1]
-        limits = self.services.settings.access.limits_of(frozenset(self.caller.roles))
+        limits = self.services.limits_of(self.caller.roles)
         self._limits = (self.caller, limits)
         return limits
 

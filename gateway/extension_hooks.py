@@ -89,6 +89,24 @@ def hook_of(cls: type[SchemaExtension], hook_name: str) -> tuple[str, Callable[.
     return found
 
 
+_TABLES: dict[tuple[tuple[type[SchemaExtension], ...], str], list[tuple[int, str, Any]]] = {}
+"""By the classes of a request's extensions, in order, and stage: which of them have a
+hook for the stage, its kind and function. A schema's requests all have the same."""
+
+
+def hook_table(extensions: list[SchemaExtension], hook_name: str) -> list[tuple[int, str, Any]]:
+    """(position, kind, function) of each of `extensions`' hooks for `hook_name`."""
+    key = (tuple(map(type, extensions)), hook_name)
+    table = _TABLES.get(key)
+    if table is None:
+        table = _TABLES[key] = [
+            (i, *found)
+            for i, extension in enumerate(extensions)
+            if (found := hook_of(type(extension), hook_name)) is not None
+        ]
+    return table
+
+
 class Stage(ExtensionContextManagerBase):
     """One stage's hooks for one request, entered and left as an exit stack of
     `contextlib` managers would (see the module)."""
@@ -98,12 +116,10 @@ class Stage(ExtensionContextManagerBase):
     hooks: list[Hook]  # type: ignore[assignment]
 
     def __init__(self, extensions: list[SchemaExtension]) -> None:
-        hooks = []
-        for extension in extensions:
-            found = hook_of(type(extension), self.HOOK_NAME)
-            if found is not None:
-                hooks.append(Hook(found[0], found[1], extension))
-        self.hooks = hooks
+        self.hooks = [
+            Hook(kind, function, extensions[i])
+            for i, kind, function in hook_table(extensions, self.HOOK_NAME)
+        ]
         self.entered: list[tuple[str, Any]] = []
         """(kind, generator) of each generator hook entered, in order."""
 
@@ -167,6 +183,8 @@ class Stage(ExtensionContextManagerBase):
         self.entered.append((GENERATOR, generator))
 
     def _leave_all(self, exc: BaseException | None) -> None:
+        if not self.entered:  # nothing to resume or throw into: `exc` goes on as it is
+            return
         outcome = Unwinding(exc)
         while self.entered:
             _, generator = self.entered.pop()
@@ -177,6 +195,8 @@ class Stage(ExtensionContextManagerBase):
         outcome.finish()
 
     async def _aleave_all(self, exc: BaseException | None) -> None:
+        if not self.entered:  # nothing to resume or throw into: `exc` goes on as it is
+            return
         outcome = Unwinding(exc)
         while self.entered:
             kind, generator = self.entered.pop()
