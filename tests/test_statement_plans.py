@@ -41,6 +41,7 @@ from connectors.domain import BudgetLineOrderBy
 from connectors.ekin import queries as ekin_queries
 from connectors.nip import spellings
 from connectors.source import (
+    GENERIC_PLAN_MODE,
     UNKNOWN_TIMEOUT,
     PoolSettings,
     Source,
@@ -456,6 +457,36 @@ async def _last_statement_of(source: Source, sql_conn: asyncpg.Connection) -> st
 async def test_the_pools_connections_plan_each_run_with_its_values(
     one_connection: Source,
 ) -> None:
+    rows = await one_connection.fetch("select current_setting('plan_cache_mode') as mode")
+    assert rows[0]["mode"] == "force_custom_plan"
+
+
+async def test_a_statement_with_one_right_plan_may_reuse_a_generic_one(
+    one_connection: Source, ekin_sql: asyncpg.Connection
+) -> None:
+    """A statement asked for with `generic_plans` runs with PostgreSQL's own choice; the
+    session keeps it for the next such statement (no statement to switch), and the next
+    statement without it, a transaction's included, is planned for its values again."""
+    mode = "select current_setting('plan_cache_mode') as mode"
+    generic = await one_connection.fetch(mode, generic_plans=True)
+    assert generic[0]["mode"] == GENERIC_PLAN_MODE == "auto"
+    await one_connection.fetch("select 'kept' as mark", generic_plans=True)
+    assert await _last_statement_of(one_connection, ekin_sql) == "select 'kept' as mark"
+    assert (await one_connection.fetch(mode))[0]["mode"] == "force_custom_plan"
+    await one_connection.fetch(mode, generic_plans=True)
+    async with one_connection.transaction() as tx:
+        assert (await tx.fetch(mode))[0]["mode"] == "force_custom_plan"
+
+
+async def test_a_change_of_plan_mode_that_failed_half_way_is_undone_on_release(
+    one_connection: Source, ekin_sql: asyncpg.Connection
+) -> None:
+    pool = await one_connection._ensure_pool()
+    conn = await pool.acquire()
+    await conn.execute("set plan_cache_mode = force_generic_plan")
+    conn.generic_plans = None  # as `set_plan_cache_mode` leaves it
+    await pool.release(conn)
+    assert await _last_statement_of(one_connection, ekin_sql) == "reset plan_cache_mode"
     rows = await one_connection.fetch("select current_setting('plan_cache_mode') as mode")
     assert rows[0]["mode"] == "force_custom_plan"
 

@@ -330,8 +330,8 @@ class SppspmConnector(Source):
         self, keys: Sequence[tuple[int, str]]
     ) -> dict[tuple[int, str], FinanceUnit]:
         """Finance units by (fiscal year, code)."""
-        if len(keys) == 1:
-            rows = await self.fetch(q.UNIT_BY_KEY, *keys[0])
+        if len(keys) == 1:  # the primary key's two columns: one right plan
+            rows = await self.fetch(q.UNIT_BY_KEY, *keys[0], generic_plans=True)
         else:
             rows = await self.fetch(q.UNITS_BY_KEY, [k[0] for k in keys], [k[1] for k in keys])
         return {
