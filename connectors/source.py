@@ -118,9 +118,9 @@ A statement whose every parameter is compared for equality with a column of a pr
 key has one right plan whatever its values, and planning it again on every run is all
 that this setting costs it: a connector asks for such a statement with `generic_plans`,
 and its connection then runs with `GENERIC_PLAN_MODE` (PostgreSQL's default) until a
-statement without it comes (`SessionConnection.plan_change`). On bench/peer.py's Q2, one
-department by its key, that took PostgreSQL from 57 to 35 µs of CPU a request under load,
-and the gateway from 5,100-5,500 to 6,000-6,300 answers a second."""
+statement without it comes (`SessionConnection.plan_change`). For one department by its
+key (bench/peer.py's Q2, two workers under `wrk -c16`), that took PostgreSQL's CPU from 47
+to 23-27 µs a request, and the gateway from 5,800-6,000 to 6,600 answers a second."""
 GENERIC_PLAN_MODE = "auto"
 
 
