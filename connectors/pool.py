@@ -69,9 +69,9 @@ class ConnectionPool(Generic[C]):
         self._restore = restore
         self._max_idle_s = max_idle_s
         self._max_checkouts = max_checkouts
-        self._idle: list[tuple[C, float]] = []  # (connection, idle since), newest last
+        self._idle: list[tuple[C, float, int]] = []  # (connection, idle since, checkouts)
+        """Newest last."""
         self._in_use: dict[C, int] = {}  # checkouts served so far, the current one included
-        self._served: dict[C, int] = {}  # of idle connections
         self._opened = 0  # connections open, being opened, or whose slot a waiter holds
         self._waiters: deque[asyncio.Future[C | None]] = deque()
         self._pruning: asyncio.TimerHandle | None = None
@@ -111,8 +111,7 @@ class ConnectionPool(Generic[C]):
         now = asyncio.get_running_loop().time()
         for conn in opened:
             assert not isinstance(conn, BaseException)
-            self._served[conn] = 0
-            self._idle.append((conn, now))
+            self._idle.append((conn, now, 0))
         self._schedule_pruning()
 
     async def acquire(self) -> C:
@@ -121,8 +120,7 @@ class ConnectionPool(Generic[C]):
         if self._closing:
             raise PoolClosing()
         while self._idle:
-            conn, _ = self._idle.pop()
-            served = self._served.pop(conn)
+            conn, _, served = self._idle.pop()
             if conn.is_closed():
                 self._opened -= 1
                 continue
@@ -178,8 +176,7 @@ class ConnectionPool(Generic[C]):
         if self._pruning is not None:
             self._pruning.cancel()
         idle, self._idle = self._idle, []
-        self._served.clear()
-        for conn, _ in idle:
+        for conn, _, _ in idle:
             self._retire(conn)
         await asyncio.gather(*self._retiring, return_exceptions=True)
 
@@ -188,10 +185,9 @@ class ConnectionPool(Generic[C]):
         self._closing = True
         if self._pruning is not None:
             self._pruning.cancel()
-        for conn in [*self._in_use, *(c for c, _ in self._idle)]:
+        for conn in [*self._in_use, *(c for c, _, _ in self._idle)]:
             conn.terminate()
         self._idle.clear()
-        self._served.clear()
 
     async def _reusable(self, conn: C, timeout_s: float | None) -> bool:
         if (
@@ -241,8 +237,7 @@ class ConnectionPool(Generic[C]):
         if conn is None:
             self._opened -= 1
             return
-        self._served[conn] = served
-        self._idle.append((conn, asyncio.get_running_loop().time()))
+        self._idle.append((conn, asyncio.get_running_loop().time(), served))
         self._schedule_pruning()
 
     def _pass_back(self, handed: C | None) -> None:
@@ -281,7 +276,6 @@ class ConnectionPool(Generic[C]):
         self._pruning = None
         cutoff = asyncio.get_running_loop().time() - self._max_idle_s
         while self._idle and self._idle[0][1] <= cutoff:
-            conn, _ = self._idle.pop(0)
-            del self._served[conn]
+            conn, _, _ = self._idle.pop(0)
             self._retire(conn)
         self._schedule_pruning()

@@ -150,9 +150,9 @@ def close_enough(has_ms: int, needs_ms: int) -> bool:
 
 
 class SessionConnection(asyncpg.Connection):
-    """A pooled connection that remembers the statement_timeout its session has, so that
-    a statement changes it only when its request needs another (`Source._connection`),
-    and a release costs no statement (`restoration`)."""
+    """A pooled connection that remembers its session's statement_timeout and
+    plan_cache_mode, so that a statement changes them only when it needs others
+    (`Source._connection`), and a release costs no statement (`restoration`)."""
 
     timeout_ms: int | None = None
     """The session's statement_timeout: None for the pool's own, `UNKNOWN_TIMEOUT`."""
@@ -295,7 +295,6 @@ class Source:
         self._pool: ConnectionPool[SessionConnection] | None = None
         self._pool_creation: asyncio.Task[ConnectionPool[SessionConnection]] | None = None
         self._last_error: str | None = None
-        self._in_use = 0
         self.observer: SourceObserver | None = None
         self.tracer: Tracer = NoOpTracer()
         self._waiting = 0
@@ -334,7 +333,7 @@ class Source:
     def connections_in_use(self) -> int:
         """Pooled connections held by a statement or transaction now, or on their way back
         to the pool."""
-        return self._in_use
+        return self._pool.in_use if self._pool is not None else 0
 
     @property
     def connections_waiting(self) -> int:
@@ -430,7 +429,6 @@ class Source:
             pool = await self._ensure_pool()
             self._time_left_ms()  # nothing left: no need to wait for a connection
             conn = await self._acquire(pool)
-            self._in_use += 1
             try:
                 left_ms = self._time_left_ms()  # after the wait for the connection
                 limit_ms = self.settings.statement_timeout_ms if left_ms is None else left_ms
@@ -450,7 +448,7 @@ class Source:
                         self.name, f"no answer within the statement timeout of {limit_ms} ms"
                     ) from exc
             except asyncpg.InterfaceError as exc:
-                if _is_open(conn):
+                if not conn.is_closed():
                     raise  # asyncpg refused the call: the statement or its arguments
                 # "connection is closed": it closed under the statement, or before.
                 raise SourceUnavailable(self.name, f"connection lost: {exc}") from exc
@@ -458,16 +456,13 @@ class Source:
                 if is_source_failure(exc):
                     # Its state is unknown, asyncpg's protocol may be mid-conversation:
                     # dropped rather than reset and handed to the next statement.
-                    _drop(conn)
+                    conn.terminate()  # the pool makes a new one on demand
                 raise
             finally:
                 # A connection that cannot be restored is closed by the pool, which makes
                 # a new one on demand; the outcome of the block is what the caller needs.
-                try:
-                    with contextlib.suppress(Exception):
-                        await pool.release(conn, self.settings.wait_ms / 1000)
-                finally:
-                    self._in_use -= 1
+                with contextlib.suppress(Exception):
+                    await pool.release(conn, self.settings.wait_ms / 1000)
 
     async def _acquire(self, pool: ConnectionPool[SessionConnection]) -> SessionConnection:
         """A connection from the pool, waiting at most `PoolSettings.wait_ms` for one.
@@ -488,7 +483,7 @@ class Source:
         except TimeoutError:
             if free:  # none to wait for: making a connection timed out
                 wait_ms = self.settings.acquire_timeout_ms
-            elif self._in_use >= self.settings.max_size:
+            elif pool.in_use >= self.settings.max_size:
                 purpose = self.settings.purpose
                 which = "pool" if purpose == MAIN_POOL else f"{purpose} pool"
                 raise PoolExhausted(
@@ -510,7 +505,7 @@ class Source:
             async with asyncio.timeout(timeout_s):
                 return await call
         except TimeoutError:
-            _drop(conn)
+            conn.terminate()
             reason = f"no answer within {timeout_s * 1000:.0f} ms; connection dropped"
             raise self._unavailable(reason, started) from None
 
@@ -571,7 +566,7 @@ class Source:
             try:
                 yield Transaction(self, conn, timeout_s)
             except BaseException:
-                if _is_open(conn):
+                if not conn.is_closed():
                     # The error that got here is the one to report; PostgreSQL rolls
                     # back by itself a transaction whose connection is gone.
                     with contextlib.suppress(Exception):
@@ -615,16 +610,6 @@ async def _closed(pool: ConnectionPool[SessionConnection], wait_s: float) -> Non
         await asyncio.wait_for(pool.close(), wait_s)
     except TimeoutError:
         pool.terminate()
-
-
-def _is_open(conn: asyncpg.Connection) -> bool:
-    """Whether `conn` is still open."""
-    return not conn.is_closed()
-
-
-def _drop(conn: asyncpg.Connection) -> None:
-    """Close `conn` at once, without asking PostgreSQL; the pool makes a new one on demand."""
-    conn.terminate()
 
 
 def _now() -> datetime:

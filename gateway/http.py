@@ -125,6 +125,14 @@ def _unauthenticated(reason: str) -> Refused:
     return Refused(401, "UNAUTHENTICATED", reason, {"WWW-Authenticate": challenge + '"'})
 
 
+def _identified(request: Request | WebSocket) -> str:
+    """The request's id (`request_id_of`), where its logs and refusals find it."""
+    request_id = request_id_of(request)
+    request.state.request_id = request_id
+    current_request_id.set(request_id)
+    return request_id
+
+
 def request_id_of(request: Request | WebSocket) -> str:
     given = request.headers.get("x-request-id", "")
     return given if _REQUEST_ID.match(given) else os.urandom(16).hex()  # as uuid4().hex, faster
@@ -152,9 +160,10 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         return self.graphiql.page_response()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        if type(request) is Request and request.scope["method"] == "POST":
-            return await self.answer_post(request)
+        """strawberry's `run`, but for a POST (`_answer_post`); refusals answered as JSON."""
         try:
+            if type(request) is Request and request.scope["method"] == "POST":
+                return await self._answer_post(request)
             return await super().run(request, context, root_value)
         except Refused as refused:
             self.services.metrics.answered(None, "refused", None)
@@ -169,63 +178,49 @@ class GatewayGraphQL(GraphQL[Channel, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Channel:
-        if isinstance(request, Request):
-            channel = self.http_channel(request)
-            if isinstance(response, Response):
-                response.headers["X-Request-ID"] = channel.request_id
-                # what `create_response` answers in; None (not acceptable) is refused with
-                # 406 once the request is known to be an operation, not a browser asking
-                # for GraphiQL
-                response.media_type = response_media_type(request.headers.get("accept"))
-                channel.response = response
-            return channel
-        request_id = request_id_of(request)
-        request.state.request_id = request_id
-        current_request_id.set(request_id)
-        return Channel(self.services, request=request, request_id=request_id)
-
-    def http_channel(self, request: Request) -> Channel:
-        """The channel of an HTTP request: its id (the client's X-Request-ID when it is
-        well-formed) and its caller; refused with 401 when its token is."""
-        request_id = request_id_of(request)
-        request.state.request_id = request_id
-        current_request_id.set(request_id)
-        channel = Channel(self.services, request=request, request_id=request_id)
-        channel.caller = authenticate(self.services, single_authorization(request))
+        channel = self._channel(request)
+        if isinstance(request, Request) and isinstance(response, Response):
+            response.headers["X-Request-ID"] = channel.request_id
+            # what `create_response` answers in; None (not acceptable) is refused with
+            # 406 once the request is known to be an operation, not a browser asking
+            # for GraphiQL
+            response.media_type = response_media_type(request.headers.get("accept"))
+            channel.response = response
         return channel
 
-    async def answer_post(self, request: Request) -> Response:
+    def _channel(self, request: Request | WebSocket) -> Channel:
+        """The channel of a request (with its id) and, over HTTP, its caller: refused with
+        401 when its token is. A WebSocket's caller comes with its connection_init."""
+        channel = Channel(self.services, request=request, request_id=_identified(request))
+        if isinstance(request, Request):
+            channel.caller = authenticate(self.services, single_authorization(request))
+        return channel
+
+    async def _answer_post(self, request: Request) -> Response:
         """The answer to a POST: what strawberry's `run` does for one, in the same order
         (the caller, then the media type, the body and the operations), without what a
         POST never needs: a root value, GraphiQL, a stream (`operations_of` never asks
         for one), a sub-response to copy headers from, strawberry's generic checks of
-        results. `PostLane` sends POSTs here straight from the app's middleware."""
-        try:
-            channel = self.http_channel(request)
-            adapter = self.request_adapter_class(request)
-            operations = await self.parse_http_body(adapter)
-            if isinstance(operations, list):
-                results = await asyncio.gather(
-                    *(self._execute_posted(request, adapter, channel, op) for op in operations)
-                )
-                answer: GraphQLHTTPResponse | list[GraphQLHTTPResponse] = [
-                    await self.process_result(request, result) for result in results
-                ]
-            else:
-                result = await self._execute_posted(request, adapter, channel, operations)
-                answer = await self.process_result(request, result)
-            media_type = response_media_type(request.headers.get("accept")) or JSON
-            status, retry_after = answer_status(answer, media_type)
-            headers = {"content-type": _with_charset(media_type)}
-            headers["x-request-id"] = channel.request_id
-            if retry_after is not None:
-                headers["retry-after"] = retry_after
-            return Response(json_bytes(answer), status or 200, headers)
-        except Refused as refused:
-            self.services.metrics.answered(None, "refused", None)
-            return refusal_answer(refused, request)
-        except HTTPException as exc:  # strawberry's own refusals, as JSON like ours
-            return refusal_answer(strawberry_refusal(exc, "POST"), request)
+        results. `PostLane` sends POSTs to `run` straight from the app's middleware."""
+        channel = self._channel(request)
+        adapter = self.request_adapter_class(request)
+        operations = await self.parse_http_body(adapter)
+        if isinstance(operations, list):
+            results = await asyncio.gather(
+                *(self._execute_posted(request, adapter, channel, op) for op in operations)
+            )
+            answer: GraphQLHTTPResponse | list[GraphQLHTTPResponse] = [
+                await self.process_result(request, result) for result in results
+            ]
+        else:
+            result = await self._execute_posted(request, adapter, channel, operations)
+            answer = await self.process_result(request, result)
+        media_type = response_media_type(request.headers.get("accept")) or JSON
+        status, retry_after = answer_status(answer, media_type)
+        headers = {"content-type": _with_charset(media_type), "x-request-id": channel.request_id}
+        if retry_after is not None:
+            headers["retry-after"] = retry_after
+        return Response(json_bytes(answer), status or 200, headers)
 
     async def _execute_posted(
         self,
@@ -297,7 +292,7 @@ class GatewayGraphQL(GraphQL[Channel, None]):
         sub_response: Response,
     ) -> Response:
         """The answer to a GET in the negotiated media type, with `answer_status`'s
-        status and Retry-After (a POST's is `answer_post`'s)."""
+        status and Retry-After (a POST's is `_answer_post`'s)."""
         media_type = sub_response.media_type or JSON
         status, retry_after = answer_status(response_data, media_type)
         if retry_after is not None:

@@ -1,5 +1,6 @@
-"""The POST lane (gateway.post_lane): POSTs to the GraphQL path go straight to the view's
-`answer_post`, everything else to the router; and both ways answer a POST alike."""
+"""The POST lane (gateway.post_lane): POSTs to the GraphQL path go straight to the view,
+everything else to the router; and the view answers a POST as strawberry's own `run`
+did."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ from tests.conftest import Gateway, token
 
 
 class Recorder:
-    """The view's `answer_post` and the app behind the lane, recording who answered."""
+    """The view and the app behind the lane, recording who answered."""
 
     def __init__(self) -> None:
         self.answered_by: list[str] = []
 
-    async def answer_post(self, request: Request) -> Response:
+    async def run(self, request: Request) -> Response:
         self.answered_by.append("lane")
         return PlainTextResponse("lane")
 
@@ -75,9 +76,10 @@ async def test_only_a_post_to_the_graphql_path_takes_the_lane(
 
 
 async def test_a_post_is_answered_as_strawberrys_own_run_answered_it(gateway: Gateway) -> None:
-    """`answer_post` against the view's generic path, which answered every POST before the
-    lane: the same status, headers (but the request id) and answer, for an operation, one
-    that fails, a refusal before it runs, a batch, and bodies refused at the edge."""
+    """The view's answer to a POST against strawberry's generic `run`, which answered every
+    POST before the lane: the same status, headers (but the request id) and answer, for an
+    operation, one that fails, a refusal before it runs, a batch, and bodies refused at
+    the edge."""
     view = graphql_view(gateway)
     admin = f"Bearer {token('ADMIN', 'admin')}"
     bodies = [
@@ -95,7 +97,7 @@ async def test_a_post_is_answered_as_strawberrys_own_run_answered_it(gateway: Ga
         for accept in ("application/json", "application/graphql-response+json", "text/html"):
             headers = {"content-type": content_type, "accept": accept}
             headers["authorization"] = authorization
-            lane = await view.answer_post(post(body, headers))
+            lane = await view.run(post(body, headers))
             generic = await strawberry_run(view, post(body, headers))
             assert described(lane) == described(generic), (body, content_type, accept)
 

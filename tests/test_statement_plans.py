@@ -445,6 +445,19 @@ async def one_connection(small_db: Databases) -> AsyncIterator[Source]:
     await source.close()
 
 
+async def _half_changed(source: Source, change: str) -> None:
+    """Give the source's one connection back after `change`, with the setting it changed
+    not known, as `SessionConnection` leaves a change that failed half way."""
+    pool = await source._ensure_pool()
+    conn = await pool.acquire()
+    await conn.execute(change)
+    if "statement_timeout" in change:
+        conn.timeout_ms = UNKNOWN_TIMEOUT
+    else:
+        conn.generic_plans = None
+    await pool.release(conn)
+
+
 async def _last_statement_of(source: Source, sql_conn: asyncpg.Connection) -> str:
     """The last statement the source's one connection sent, as PostgreSQL saw it."""
     query: str = await sql_conn.fetchval(
@@ -481,11 +494,7 @@ async def test_a_statement_with_one_right_plan_may_reuse_a_generic_one(
 async def test_a_change_of_plan_mode_that_failed_half_way_is_undone_on_release(
     one_connection: Source, ekin_sql: asyncpg.Connection
 ) -> None:
-    pool = await one_connection._ensure_pool()
-    conn = await pool.acquire()
-    await conn.execute("set plan_cache_mode = force_generic_plan")
-    conn.generic_plans = None  # as `set_plan_cache_mode` leaves it
-    await pool.release(conn)
+    await _half_changed(one_connection, "set plan_cache_mode = force_generic_plan")
     assert await _last_statement_of(one_connection, ekin_sql) == "reset plan_cache_mode"
     rows = await one_connection.fetch("select current_setting('plan_cache_mode') as mode")
     assert rows[0]["mode"] == "force_custom_plan"
@@ -550,10 +559,6 @@ async def test_a_change_of_timeout_that_failed_half_way_is_undone_on_release(
 ) -> None:
     """A session whose timeout is not known (a change to it failed) is reset to the
     pool's own when the pool takes it back."""
-    pool = await one_connection._ensure_pool()
-    conn = await pool.acquire()
-    await conn.execute("set statement_timeout = 1234")
-    conn.timeout_ms = UNKNOWN_TIMEOUT  # as `set_statement_timeout` leaves it
-    await pool.release(conn)
+    await _half_changed(one_connection, "set statement_timeout = 1234")
     assert await _last_statement_of(one_connection, ekin_sql) == "reset statement_timeout"
     assert await _timeout(one_connection) == one_connection.settings.statement_timeout_ms
