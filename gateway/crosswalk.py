@@ -54,8 +54,15 @@ class Crosswalk:
     def __init__(self, entries: Iterable[CrosswalkEntry]) -> None:
         self.entries = tuple(entries)
         self._by_unit: dict[tuple[int, int], str] = {}
+        units: dict[tuple[int, str], list[int]] = {}
         for entry in self.entries:
             self._by_unit[(entry.fiscal_year, entry.ekin_unit_id)] = entry.finance_code
+            units.setdefault((entry.fiscal_year, entry.department_code), []).append(
+                entry.ekin_unit_id
+            )
+        # a department's units by year and code, worked out once: a dashboard of every
+        # department asks for each department's units several times
+        self._units = {key: tuple(sorted(ids)) for key, ids in units.items()}
 
     def finance_code(self, fiscal_year: int, unit_id: int) -> str | None:
         return self._by_unit.get((fiscal_year, unit_id))
@@ -65,12 +72,9 @@ class Crosswalk:
         return department_code_of(code) if code else None
 
     def units_of(self, fiscal_year: int, department_code: str) -> list[int]:
-        """e-kin unit ids whose code lies in the department (its own code or a sub-unit)."""
-        return sorted(
-            e.ekin_unit_id
-            for e in self.entries
-            if e.fiscal_year == fiscal_year and e.department_code == department_code
-        )
+        """e-kin unit ids whose code lies in the department (its own code or a sub-unit),
+        in order."""
+        return list(self._units.get((fiscal_year, department_code), ()))
 
     def mapped_units(self, fiscal_year: int) -> set[int]:
         return {e.ekin_unit_id for e in self.entries if e.fiscal_year == fiscal_year}

@@ -22,7 +22,7 @@ from connectors.sppspm.records import PaymentOrder as PaymentOrderRecord
 from connectors.sppspm.records import PaymentRequest as PaymentRequestRecord
 from connectors.sppspm.records import StatusChange as StatusChangeRecord
 from gateway import cursors
-from gateway.crosswalk import Crosswalk, CrosswalkError
+from gateway.crosswalk import Crosswalk, CrosswalkEntry, CrosswalkError
 from gateway.errors import BadUserInput
 from gateway.joins import Reconciliation
 from gateway.schema import people
@@ -119,6 +119,34 @@ def test_crosswalk_reads_comments_and_header() -> None:
     assert crosswalk.department_of(2026, 3) == "1.02.0.00.0.00.01.0000"
     assert crosswalk.units_of(2026, "1.02.0.00.0.00.01.0000") == [3]
     assert crosswalk.department_of(2025, 3) is None
+
+
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from([2025, 2026]), st.integers(1, 40)),
+        st.tuples(st.integers(1, 3), st.integers(0, 2)),
+    )
+)
+def test_crosswalk_units_of_a_department_are_those_of_its_entries(
+    mapped: dict[tuple[int, int], tuple[int, int]],
+) -> None:
+    """`units_of`, indexed once, answers what a scan of the entries would, in order."""
+    crosswalk = Crosswalk(
+        CrosswalkEntry(year, unit, f"1.0{department}.0.00.0.00.01.000{sub}")
+        for (year, unit), (department, sub) in mapped.items()
+    )
+    for year in (2025, 2026, 2027):
+        for department in (1, 2, 3, 4):
+            code = f"1.0{department}.0.00.0.00.01.0000"
+            scanned = sorted(
+                e.ekin_unit_id
+                for e in crosswalk.entries
+                if e.fiscal_year == year and e.department_code == code
+            )
+            units = crosswalk.units_of(year, code)
+            assert units == scanned
+            units.append(0)  # the caller's own list: the next caller's is unchanged
+            assert crosswalk.units_of(year, code) == scanned
 
 
 def test_crosswalk_refuses_a_unit_mapped_twice() -> None:
