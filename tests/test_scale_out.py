@@ -36,6 +36,7 @@ from tests.cluster import (
 )
 from tests.conftest import Databases, seeded, token
 from tests.test_activity_writes import LOG
+from tests.test_event_log import until
 
 if haproxy_binary() is None:
     pytest.fail("haproxy is missing: apt-get install haproxy", pytrace=False)
@@ -328,13 +329,19 @@ async def test_killing_a_process_under_load_loses_no_accepted_write(
 
     tasks = [asyncio.create_task(writer(i, nip)) for i, nip in enumerate(writers)]
     tasks += [asyncio.create_task(reader()) for _ in range(2)]
-    await asyncio.sleep(1.5)
     victim = deployment.by_name("b")
-    await victim.kill()
-    killed_at.append(time.monotonic())
-    await asyncio.sleep(2)
-    stop.set()
-    await asyncio.gather(*tasks)
+    try:
+        # counts, not seconds: how many requests a second this machine answers varies
+        await until(lambda: len(load.written) >= 8, within=60)  # writes are flowing
+        await victim.kill()
+        killed_at.append(time.monotonic())
+        before = len(load.written)
+        await until(
+            lambda: len(load.written) > before + 12 and load.reads_after_kill > 10, within=60
+        )  # the deployment goes on answering both without the killed process
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
     await victim.restart()
 
     rows = await ekin.fetch(
@@ -344,5 +351,4 @@ async def test_killing_a_process_under_load_loses_no_accepted_write(
     # every write acknowledged is there, once; nothing is there that was not acknowledged
     stored = {r["ref_eksternal"].split(":", 1)[1]: str(r["id"]) for r in rows}  # tag:key
     assert stored == load.written
-    assert len(rows) == len(load.written) > 20
-    assert load.reads_after_kill > 10
+    assert len(rows) == len(load.written), "a write stored twice"
