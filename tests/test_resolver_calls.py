@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import strawberry
 from graphql import GraphQLObjectType
 from graphql.pyutils import is_awaitable
@@ -21,7 +22,8 @@ from strawberry.types import Info
 from connectors.domain import PaymentStatus
 from gateway.access.guard import GUARDS, unguarded
 from gateway.execution.completion import PLAIN_TYPES, learning, never_awaitable
-from gateway.execution.resolver_calls import CONTEXT_ONLY, direct_resolver
+from gateway.execution.executor import ContextOnly
+from gateway.execution.resolver_calls import CONTEXT_ONLY, direct_resolver, reads_only_context
 from gateway.schema import build_schema
 
 
@@ -63,6 +65,26 @@ class Thing:
     @strawberry.field(extensions=[Uppercase()])
     def extended(self) -> str:
         return self.name
+
+    @strawberry.field
+    @reads_only_context
+    def in_context(self, info: Info) -> str:
+        return f"context {self.name} for {info.context['caller']}"
+
+    @strawberry.field
+    @reads_only_context
+    def in_context_argued(self, info: Info, times: int, suffix: str = "!") -> str:
+        return f"{self.name * times}{suffix} for {info.context['caller']}"
+
+    @strawberry.field
+    @reads_only_context
+    def in_context_filtered(self, info: Info, where: Where) -> str:
+        return f"{where.name_prefix} for {info.context['caller']}"
+
+    @strawberry.field
+    @reads_only_context
+    def misread(self, info: Info) -> str:  # breaks its mark: reads more than the context
+        return info.field_name
 
 
 @strawberry.type
@@ -144,6 +166,58 @@ def test_only_calls_that_take_no_info_are_given_the_context_alone() -> None:
     status_change = build_schema()._schema.type_map["StatusChange"]
     assert isinstance(status_change, GraphQLObjectType)
     assert direct_resolver(status_change.fields["by"]) in CONTEXT_ONLY, "its guard too"
+
+
+def test_calls_marked_as_reading_only_the_context_are_given_it_alone() -> None:
+    """A method marked `reads_only_context` whose arguments all pass as given is called
+    with the context alone, and answers what strawberry's resolver answers with a whole
+    resolve info; one with an argument strawberry converts keeps the resolve info."""
+    thing, raw_info = Thing(name="x"), info({"caller": "ana"})
+    context_only = ContextOnly(raw_info.context)
+    given: dict[str, list[dict[str, Any]]] = {
+        "inContext": [{}],
+        "inContextArgued": [{"times": 2}, {"times": 3, "suffix": "?"}],
+    }
+    for name, calls in given.items():
+        field = fields()[name]
+        direct = direct_resolver(field)
+        assert direct in CONTEXT_ONLY and field.resolve is not None, name
+        for arguments in calls:
+            ours = direct(thing, context_only, **arguments)
+            assert ours == field.resolve(thing, raw_info, **arguments), (name, arguments)
+    filtered = direct_resolver(fields()["inContextFiltered"])
+    assert filtered is not None and filtered not in CONTEXT_ONLY, "its input is converted"
+    assert filtered(thing, raw_info, where={"namePrefix": "a"}) == "a for ana"
+
+
+def test_a_marked_call_that_reads_more_than_the_context_fails() -> None:
+    """What the suite's runs through both engines would show of a resolver that breaks
+    its mark: an error where graphql-core's execution answers."""
+    misread = direct_resolver(fields()["misread"])
+    assert misread in CONTEXT_ONLY
+    with pytest.raises(AttributeError, match="field_name"):
+        misread(Thing(name="x"), ContextOnly({"caller": "ana"}))
+
+
+def test_an_employees_people_and_allowance_fields_are_given_the_context_alone() -> None:
+    """The fields read for every employee of a page and every request of a ledger, each
+    inside its guard."""
+    schema = build_schema()._schema
+    read_per_row = {
+        "Employee": ("position", "unit", "department", "supervisor", "allowance", "financeRoles"),
+        "PaymentRequest": ("department", "budgetLine", "treasurer"),
+        "PaymentOrder": ("authorizer",),
+        "Disbursement": ("authorizer",),
+    }
+    for type_name, names in read_per_row.items():
+        type_ = schema.type_map[type_name]
+        assert isinstance(type_, GraphQLObjectType)
+        for name in names:
+            direct = direct_resolver(type_.fields[name])
+            assert direct in CONTEXT_ONLY, (type_name, name)
+    history = schema.type_map["PaymentRequest"]
+    assert isinstance(history, GraphQLObjectType)
+    assert direct_resolver(history.fields["history"]) not in CONTEXT_ONLY, "reads its selection"
 
 
 def test_only_classes_that_cannot_be_awaited_are_learnt_as_plain() -> None:

@@ -17,7 +17,8 @@ beside the executor it speeds up:
 * `compiled`: each selection's plan as a Python function with a block per field;
 * `attribute_reads`: which fields are provably plain attribute reads;
 * `resolver_calls`: which resolvers can be called without strawberry's wrapper (inside
-  the same access guard);
+  the same access guard), and which of them read nothing of a resolve info but its
+  context (`reads_only_context`), so that none is made for them;
 * `gathering`: graphql-core's `gather_with_cancel`, with a counter instead of
   `asyncio.gather`;
 * `plan_cache`: plans by operation and `@include`/`@skip` variables, bounded;

@@ -110,7 +110,10 @@ class PlannedExecution(Executor):
             elif field.context_only:
                 # no resolve info made: the resolver reads only its context; a completion
                 # that needs one makes it (`info_of`)
-                result = field.resolve(source, self.context_only)  # it takes no arguments
+                arguments = field.arguments
+                if arguments is None:
+                    arguments = self.arguments_of(field)
+                result = field.resolve(source, self.context_only, **arguments)
             else:
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent, path)
                 arguments = field.arguments

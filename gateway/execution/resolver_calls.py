@@ -16,13 +16,20 @@ batches fill on the same ticks.
 A field the access guard wraps keeps its guard: the same guard, around the direct call
 (`gateway.access.guard.guarded_again`). Anything this module cannot prove keeps
 strawberry's resolver.
+
+A resolver function that takes no info reads nothing of the resolve info but its context
+(the guard's only read), so the planned engine gives it the context alone (`CONTEXT_ONLY`)
+rather than a resolve info and a strawberry `Info` made for each call. So does one that
+takes an info but is marked `reads_only_context`: it reads `info.context` and nothing
+else, nor do the functions it hands `info` to (an employee's supervisor, allowance and
+finance roles, read for every employee of a page).
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLField, GraphQLResolveInfo
 from strawberry.relay.types import GlobalID
@@ -36,6 +43,7 @@ from strawberry.types.fields.resolver import StrawberryResolver
 from gateway.access.guard import guarded_again, unguarded
 
 Resolver = Callable[..., Any]
+F = TypeVar("F", bound=Resolver)
 
 WRAPPERS = frozenset(
     {
@@ -66,8 +74,21 @@ def direct_resolver(field: GraphQLField) -> Resolver | None:
 
 CONTEXT_ONLY: weakref.WeakSet[Resolver] = weakref.WeakSet()
 """Direct calls that read nothing of the resolve info but its `context` (their function
-takes no info; a guard around one reads only the context): the planned engine gives them
-an object with the operation's context alone instead of a resolve info made per call."""
+takes no info or is marked `reads_only_context`; a guard around one reads only the
+context): the planned engine gives them an object with the operation's context alone
+(`executor.ContextOnly`) instead of a resolve info made per call."""
+
+_READS_ONLY_CONTEXT: weakref.WeakSet[Resolver] = weakref.WeakSet()
+
+
+def reads_only_context(function: F) -> F:
+    """Marks a resolver function that reads nothing of its `info` but `info.context`, and
+    hands `info` only to functions that do the same: under the planned engine its `info`
+    is the operation's context alone, which has no other attribute. Put it below
+    `@strawberry.field`. A read of anything else fails with AttributeError, which the
+    suite's runs of every query through both engines show (`tests.conftest.Reference`)."""
+    _READS_ONLY_CONTEXT.add(function)
+    return function
 
 
 def _direct_call(field: GraphQLField, wrapper: Resolver) -> Resolver | None:
@@ -121,6 +142,8 @@ def _with_arguments(
     takes_self = resolver.self_parameter is not None
     as_source = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    if takes_self and not as_source and not arguments and function in _READS_ONLY_CONTEXT:
+        return _with_context_and_arguments(function, as_is, info_name)
 
     def with_arguments(source: Any, info: GraphQLResolveInfo, **given: Any) -> Any:
         strawberry_info = make_info(info)
@@ -147,6 +170,25 @@ def _with_arguments(
     return with_arguments
 
 
+def _with_context_and_arguments(
+    function: Resolver, as_is: list[tuple[str, str]], info_name: str | None
+) -> Resolver:
+    """A method marked `reads_only_context` whose arguments all pass as they are given:
+    called with the context alone for its info (`CONTEXT_ONLY`)."""
+
+    def with_context_and_arguments(source: Any, context_only: Any, **given: Any) -> Any:
+        keywords: dict[str, Any] = {}
+        for name, python_name in as_is:
+            if name in given:
+                keywords[python_name] = given[name]
+        if info_name is not None:
+            keywords[info_name] = context_only
+        return function(source, **keywords)
+
+    CONTEXT_ONLY.add(with_context_and_arguments)
+    return with_context_and_arguments
+
+
 def _given_as_is(type_: object, registry: Any) -> bool:
     """Whether `convert_argument` hands an argument of `type_` back as it is given: a
     scalar (not a relay `GlobalID`, which it decodes), or an optional one (None and UNSET
@@ -171,6 +213,13 @@ def _caller(function: Resolver, resolver: StrawberryResolver[Any], make_info: Re
 
         CONTEXT_ONLY.add(with_self)
         return with_self
+    if takes_self and not as_source and info_name is not None and function in _READS_ONLY_CONTEXT:
+
+        def with_self_and_context(source: Any, context_only: Any) -> Any:
+            return function(source, **{info_name: context_only})
+
+        CONTEXT_ONLY.add(with_self_and_context)
+        return with_self_and_context
     if takes_self and not as_source and info_name is not None:
 
         def with_self_and_info(source: Any, info: GraphQLResolveInfo) -> Any:

@@ -27,6 +27,7 @@ from gateway import cursors
 from gateway.access.policy import PaymentSubject
 from gateway.context import Info, OperationContext
 from gateway.errors import BadUserInput
+from gateway.execution.resolver_calls import reads_only_context
 from gateway.joins import DepartmentKey, opd_key
 from gateway.loaders import answer_of, answers, answers_if_asked, observed
 from gateway.resolvers import finance as resolve
@@ -185,6 +186,7 @@ class PaymentOrder:
     """Its request's page looked its authorizer up (`PageAhead`)."""
 
     @strawberry.field(description="The PA who issued the SPM.")
+    @reads_only_context
     def authorizer(self, info: Info) -> EmployeeRef | None:
         if self.people_ahead is None:
             return people.employee_or_none(info, self.authorizer_nip)  # type: ignore[return-value]
@@ -210,6 +212,7 @@ class Disbursement:
     """Its request's page looked its authorizer up (`PageAhead`)."""
 
     @strawberry.field(description="The Kuasa BUD who issued the SP2D.")
+    @reads_only_context
     def authorizer(self, info: Info) -> EmployeeRef | None:
         if self.people_ahead is None:
             return people.employee_or_none(info, self.authorizer_nip)  # type: ignore[return-value]
@@ -436,6 +439,7 @@ class PaymentRequest:
     # without it they return the awaitable of their own load (see `PageAhead`)
 
     @strawberry.field
+    @reads_only_context
     def department(self, info: Info) -> DepartmentRef | None:
         key = opd_key(self.fiscal_year, self.code)
         ahead = self.ahead.departments if self.ahead else None
@@ -449,6 +453,7 @@ class PaymentRequest:
         return organisation.Department.from_record(record) if record else None
 
     @strawberry.field
+    @reads_only_context
     def budget_line(self, info: Info) -> BudgetLineRef | None:
         if self.budget_line_id is None:
             return None
@@ -463,6 +468,7 @@ class PaymentRequest:
         return organisation.BudgetLine.from_record(record) if record else None
 
     @strawberry.field(description="The BENDAHARA_PENGELUARAN as an e-kin employee.")
+    @reads_only_context
     def treasurer(self, info: Info) -> EmployeeRef | None:
         ahead = self.ahead.people if self.ahead else None
         if ahead is None:

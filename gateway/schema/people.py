@@ -30,6 +30,7 @@ from gateway.context import Info, OperationContext
 from gateway.crosswalk import Crosswalk
 from gateway.day_windows import check_window, wib_range
 from gateway.errors import BadUserInput
+from gateway.execution.resolver_calls import reads_only_context
 from gateway.joins import Reconciliation, units_of_department, units_of_departments
 from gateway.loaders import answer_of, answers, answers_if_asked
 from gateway.resolvers import finance as finance_resolvers
@@ -342,6 +343,7 @@ class Employee:
     # they return the awaitable of their own load (see `EmployeesAhead`)
 
     @strawberry.field
+    @reads_only_context
     def position(self, info: Info) -> Position:
         ahead = self.ahead.positions if self.ahead else None
         if ahead is None:
@@ -356,6 +358,7 @@ class Employee:
         return Position.from_record(record)
 
     @strawberry.field
+    @reads_only_context
     async def unit(self, info: Info) -> WorkUnitRef:
         ctx = info.context
         record = await organisation_resolvers.unit(ctx, self.unit_id)
@@ -363,12 +366,14 @@ class Employee:
         return organisation.WorkUnit.from_record(record, ctx.fiscal_year)
 
     @strawberry.field(description="The department of the employee's unit in the current year.")
+    @reads_only_context
     async def department(self, info: Info) -> DepartmentRef | None:
         ctx = info.context
         record = await organisation_resolvers.unit_department(ctx, self.unit_id, ctx.fiscal_year)
         return organisation.Department.from_record(record) if record else None
 
     @strawberry.field(description="The holder of the nearest occupied position above.")
+    @reads_only_context
     def supervisor(self, info: Info) -> Employee | None:
         ahead = self.ahead.supervisors if self.ahead else None
         if ahead is None:
@@ -403,6 +408,7 @@ class Employee:
 
     # like `financeRoles`: what the page loaded ahead for the same period, else its own
     @strawberry.field
+    @reads_only_context
     def allowance(self, info: Info, period: Period) -> AllowanceRef | None:
         ahead = self.ahead.allowances if self.ahead else None
         if ahead is None or ahead[0] != period or self.nip not in ahead[1]:
@@ -416,6 +422,7 @@ class Employee:
 
     # like `position`: what the page loaded ahead for the same fiscal year, else its own
     @strawberry.field(description="Appointments in sppspm's pejabat; all years when omitted.")
+    @reads_only_context
     def finance_roles(
         self, info: Info, fiscal_year: int | None = None
     ) -> list[FinanceRoleRef] | None:
