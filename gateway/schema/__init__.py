@@ -3,12 +3,14 @@ guard and the query-safety extensions."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -18,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from connectors.source import SourceUnavailable, TimeBudgetExceeded
 from gateway.access.guard import guard_schema
@@ -60,9 +63,63 @@ def _request_id(execution_context: ExecutionContext | None) -> str | None:
     return getattr(context, "request_id", None)
 
 
+@dataclasses.dataclass
+class GatewayExecutionContext(ExecutionContext):
+    """strawberry's execution context, with the operation's name and type worked out once
+    per document: strawberry's properties walk the document's definitions again on every
+    read (and look the type's enum member up by value), some ten reads a request between
+    its stages, the extensions and the audit line. What they answer or raise is
+    strawberry's own; a failure is not kept."""
+
+    _name_of: tuple[DocumentNode | None, str | None] | None = dataclasses.field(
+        default=None, init=False, repr=False
+    )
+    _type_of: tuple[DocumentNode, OperationType] | None = dataclasses.field(
+        default=None, init=False, repr=False
+    )
+
+    @property
+    def operation_name(self) -> str | None:
+        document, known = self.graphql_document, self._name_of
+        if known is None or known[0] is not document:
+            known = self._name_of = (document, ExecutionContext.operation_name.fget(self))  # type: ignore[attr-defined]
+        return known[1]
+
+    @property
+    def operation_type(self) -> OperationType:
+        document, known = self.graphql_document, self._type_of
+        if known is None or known[0] is not document:
+            kind = ExecutionContext.operation_type.fget(self)  # type: ignore[attr-defined]
+            assert document is not None  # strawberry raises without one
+            known = self._type_of = (document, kind)
+        return known[1]
+
+
 class GatewaySchema(strawberry.Schema):
     """Logs crashes with their traceback and request id; expected errors at debug. Its
-    extensions' hooks are found once per class (`gateway.extension_hooks`)."""
+    extensions' hooks are found once per class (`gateway.extension_hooks`), and its
+    execution contexts know their operation once found (`GatewayExecutionContext`)."""
+
+    def _create_execution_context(  # noqa: PLR0917 - strawberry's signature
+        self,
+        query: str | None,
+        allowed_operation_types: Iterable[OperationType],
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionContext:
+        return GatewayExecutionContext(
+            query=query,
+            schema=self,
+            allowed_operations=allowed_operation_types,
+            context=context_value,
+            root_value=root_value,
+            variables=variable_values,
+            provided_operation_name=operation_name,
+            operation_extensions=operation_extensions,
+        )
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
