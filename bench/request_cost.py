@@ -37,11 +37,13 @@ QUERIES = {
 }
 
 
-def unlimited_admin(databases: Databases) -> Settings:
-    """The suite's settings with the ADMIN's rate limit lifted: the bench asks thousands of
-    times a minute."""
-    limits = dict(DEFAULT_ROLE_LIMITS)
-    limits["ADMIN"] = replace(limits["ADMIN"], requests_per_minute=1_000_000)
+def unlimited_admin(databases: Databases, time_budget_ms: int | None = None) -> Settings:
+    """The suite's settings with the ADMIN's rate limit lifted (the bench asks thousands of
+    times a minute), and its time budget `time_budget_ms` when given."""
+    admin = replace(DEFAULT_ROLE_LIMITS["ADMIN"], requests_per_minute=1_000_000)
+    if time_budget_ms is not None:
+        admin = replace(admin, time_budget_ms=time_budget_ms)
+    limits = {**DEFAULT_ROLE_LIMITS, "ADMIN": admin}
     return settings_for(databases, role_limits=MappingProxyType(limits))
 
 

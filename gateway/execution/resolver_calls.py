@@ -147,10 +147,7 @@ def _with_arguments(
 
     def with_arguments(source: Any, info: GraphQLResolveInfo, **given: Any) -> Any:
         strawberry_info = make_info(info)
-        keywords: dict[str, Any] = {}
-        for name, python_name in as_is:
-            if name in given:
-                keywords[python_name] = given[name]
+        keywords = _as_given(as_is, given)
         for name, python_name, type_ in arguments:
             if name in given:
                 keywords[python_name] = convert_argument(
@@ -177,16 +174,18 @@ def _with_context_and_arguments(
     called with the context alone for its info (`CONTEXT_ONLY`)."""
 
     def with_context_and_arguments(source: Any, context_only: Any, **given: Any) -> Any:
-        keywords: dict[str, Any] = {}
-        for name, python_name in as_is:
-            if name in given:
-                keywords[python_name] = given[name]
+        keywords = _as_given(as_is, given)
         if info_name is not None:
             keywords[info_name] = context_only
         return function(source, **keywords)
 
     CONTEXT_ONLY.add(with_context_and_arguments)
     return with_context_and_arguments
+
+
+def _as_given(as_is: list[tuple[str, str]], given: dict[str, Any]) -> dict[str, Any]:
+    """The arguments given that pass as they are, by their Python names."""
+    return {python_name: given[name] for name, python_name in as_is if name in given}
 
 
 def _given_as_is(type_: object, registry: Any) -> bool:

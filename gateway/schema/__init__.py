@@ -82,15 +82,15 @@ class GatewayExecutionContext(ExecutionContext):
     def operation_name(self) -> str | None:
         document, known = self.graphql_document, self._name_of
         if known is None or known[0] is not document:
-            known = self._name_of = (document, ExecutionContext.operation_name.fget(self))  # type: ignore[attr-defined]
+            known = self._name_of = (document, super().operation_name)
         return known[1]
 
     @property
     def operation_type(self) -> OperationType:
         document, known = self.graphql_document, self._type_of
         if known is None or known[0] is not document:
-            kind = ExecutionContext.operation_type.fget(self)  # type: ignore[attr-defined]
-            assert document is not None  # strawberry raises without one
+            kind = super().operation_type  # raises without a document or operation
+            assert document is not None
             known = self._type_of = (document, kind)
         return known[1]
 
