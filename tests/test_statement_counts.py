@@ -9,6 +9,8 @@ already loaded costs nothing, so a count can only come out lower, never grow wit
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -239,6 +241,29 @@ async def test_the_history_and_budget_lines_of_one_page_are_read_after_it(
     PostgreSQL find the page again (see `gateway.loaders._about_pages`)."""
     sent = await _sent_before_the_page_came_back(gateway, monkeypatch, PAYMENT_LEDGER)
     assert sent == ["page"]
+
+
+async def test_who_made_the_changes_is_asked_as_soon_as_the_histories_come(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The people behind `history { by }` are looked up once the histories are read, not
+    after the budget lines too (`finance.PageAhead.load`): here the budget lines are held
+    back until e-kin has been asked, which would never happen if the look-up waited."""
+    asked = asyncio.Event()
+    fetch = Source.fetch
+
+    async def held(source: Source, sql: str, *args: object) -> list[asyncpg.Record]:
+        if source.name == "ekin":
+            asked.set()
+        elif _about(sql) == "budget lines":
+            await asyncio.wait_for(asked.wait(), timeout=10)
+        return await fetch(source, sql, *args)
+
+    monkeypatch.setattr(Source, "fetch", held)
+    data = await gateway.data(PAYMENT_LEDGER)
+    nodes = [edge["node"] for edge in data["paymentRequests"]["edges"]]
+    assert any(change["by"] for node in nodes for change in node["history"]), nodes[:3]
+    assert any(node["budgetLine"] for node in nodes), nodes[:3]
 
 
 async def test_a_selected_total_count_is_asked_with_its_page(

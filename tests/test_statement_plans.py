@@ -316,6 +316,39 @@ async def test_a_page_of_requests_reads_the_history_once_and_hashes_only_its_doc
     assert not any(n["Node Type"] in ("Gather", "Gather Merge") for n in nodes(run.plan)), shown
 
 
+# The history of requests by ids, written plainly: every document joined with its rows.
+PLAIN_HISTORY = """
+select d.spp_id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
+from riwayat_status r
+join (
+    select 'SPP' as kind, s.id, s.id as spp_id from spp s
+    union all select 'SPM', m.id, m.id_spp from spm m
+    union all select 'SP2D', d.id, m.id_spp from sp2d d join spm m on m.id = d.id_spm
+) d on d.kind = r.dokumen and d.id = r.id_dokumen
+where d.spp_id = any($1::int[])
+order by 1, r.waktu, r.id
+"""
+
+
+async def test_the_history_compares_document_ids_before_it_looks_them_up(
+    pool_like: dict[str, asyncpg.Connection], keys: Keys
+) -> None:
+    """A row whose document id lies outside the documents' least and greatest is dropped
+    by comparison before the hashed look-up; the rows kept are the plain join's, for the
+    newest requests, requests from all over and the two ends alone."""
+    conn = pool_like["sppspm"]
+    newest = [r["id"] for r in await conn.fetch("select id from spp order by id desc limit 200")]
+    run = await one_run(conn, sppspm_queries.HISTORY, (newest,))
+    (scan,) = (n for n in nodes(run.plan) if n.get("Relation Name") == "riwayat_status")
+    condition = scan.get("Filter", "")
+    assert -1 < condition.find("id_dokumen >=") < condition.find("hashed SubPlan"), condition
+    ends = [min(keys.request_ids), max(keys.request_ids)]
+    for ids in (newest, keys.request_ids, ends, []):
+        kept = await conn.fetch(sppspm_queries.HISTORY, ids)
+        assert kept == await conn.fetch(PLAIN_HISTORY, ids)
+        assert kept or ids == [], ids
+
+
 def budget_lines_page(scopes: sppspm_queries.Scopes | bool, year: int) -> tuple[str, list[Any]]:
     """A page of the city's budget lines of a year (one group without a department or a
     year), by absorption, and its arguments."""

@@ -247,6 +247,11 @@ def requests_count(condition: str, scopes: Scopes | bool) -> str:
 # document by kind and id. The list is materialised, so it is made once and no part of
 # the statement runs in parallel workers (a plan PostgreSQL picked for this from 200
 # requests on, twice as slow). City, 200 requests: 30 -> 19 ms; 2,000: 82 -> 66 ms.
+# Before that look-up, a row whose document id lies outside the documents' least and
+# greatest is dropped by two comparisons, for half the look-up's cost: a page of recent
+# requests has recent documents, whose ids lie close together (city, the 200 newest
+# requests: the statement 9.0-10.2 -> 5.4-6.3 ms); a page spread over the years prunes
+# little and pays two comparisons a row.
 def _history(ids: str, before: str = "") -> str:
     """The history of the requests whose ids `ids` gives (see HISTORY), after `before`
     (CTEs of the statement, or nothing)."""
@@ -262,7 +267,8 @@ with {before}docs as materialized (
 select d.spp_id, r.dokumen, r.status_lama, r.status_baru, r.nip, r.waktu, r.catatan
 from riwayat_status r
 join docs d on d.id = r.id_dokumen and d.kind = r.dokumen
-where (r.id_dokumen in (select id from docs)) is true
+where r.id_dokumen between (select min(id) from docs) and (select max(id) from docs)
+  and (r.id_dokumen in (select id from docs)) is true
 order by 1, r.waktu, r.id
 """
 

@@ -380,15 +380,25 @@ class PageAhead:
         if departments is None and lines is None and histories is None and not nips:
             return None
         ahead = cls()
-        # every load above was asked before the first of them is awaited here
-        ahead.departments = await answers_if_asked(departments)
-        ahead.budget_lines = await _answered(lines)
-        if nips:
-            ahead.people = people.Found(await answers(persons))
+        # every load above was asked before the first of them is awaited here; the
+        # histories first, so that who made their changes is asked as soon as they come,
+        # while the others may still be on their way
         ahead.histories = answered = await _answered(histories)
+        found = None
         if answered is not None and selected("history", "by"):
             changes = (c for h in answered.values() if isinstance(h, list) for c in h)
-            ahead.found = await people.Found.look_up(info, [c.by_nip for c in changes])
+            found = people.Found.look_up(info, [c.by_nip for c in changes])
+        try:
+            ahead.departments = await answers_if_asked(departments)
+            ahead.budget_lines = await _answered(lines)
+            if nips:
+                ahead.people = people.Found(await answers(persons))
+        except BaseException:  # cancelled: the look-up is not awaited
+            if found is not None:
+                found.close()
+            raise
+        if found is not None:
+            ahead.found = await found
         return ahead
 
 
