@@ -18,7 +18,6 @@ it asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -32,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from request_cost import QUERIES, unlimited_admin  # noqa: E402
+from request_cost import QUERIES, query_parser, unlimited_admin  # noqa: E402
 from seeded_gateway import seeded_databases  # noqa: E402
 
 from tests.conftest import Databases, close_gateway, open_gateway  # noqa: E402
@@ -89,9 +88,7 @@ def count(task: dict[str, object], folder: Path) -> int:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=("small", "medium", "city"), default="small")
-    parser.add_argument("--query", choices=sorted(QUERIES), action="append")
+    parser = query_parser(__doc__, "small")
     parser.add_argument("--requests", type=int, default=50, help="counted, per query")
     parser.add_argument("--warmup", type=int, default=10, help="asked first, not counted")
     args = parser.parse_args()

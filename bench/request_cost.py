@@ -23,7 +23,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from seeded_gateway import seeded_gateway
+from seeded_gateway import scale_parser, seeded_gateway
 
 from gateway.garbage_collection import tune_for_serving
 from gateway.settings import DEFAULT_ROLE_LIMITS, Settings
@@ -35,6 +35,13 @@ QUERIES = {
     "ledger": PAYMENT_LEDGER,
     "dashboard": DEPARTMENT_DASHBOARD,
 }
+
+
+def query_parser(doc: str, scale: str) -> argparse.ArgumentParser:
+    """`scale_parser`, and --query: one of QUERIES, repeatable (every one when none)."""
+    parser = scale_parser(doc, scale)
+    parser.add_argument("--query", choices=sorted(QUERIES), action="append")
+    return parser
 
 
 def unlimited_admin(databases: Databases, time_budget_ms: int | None = None) -> Settings:
@@ -104,9 +111,7 @@ async def measure(gateway: Gateway, name: str, requests: int, repeats: int) -> N
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=("small", "medium", "city"), default="medium")
-    parser.add_argument("--query", choices=sorted(QUERIES), action="append")
+    parser = query_parser(__doc__, "medium")
     parser.add_argument("--requests", type=int, default=300, help="per round")
     parser.add_argument("--repeats", type=int, default=5, help="rounds; the minimum is shown")
     args = parser.parse_args()

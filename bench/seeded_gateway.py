@@ -20,9 +20,15 @@ from gateway.settings import Settings  # noqa: E402
 from tests.conftest import Databases, Gateway, close_gateway, open_gateway, seeded  # noqa: E402
 
 
-def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
+def scale_parser(doc: str, scale: str) -> argparse.ArgumentParser:
+    """A bench's command line: its description (`doc`'s first line) and --scale."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--scale", choices=("small", "medium", "city"), default=scale)
+    return parser
+
+
+def arguments(doc: str, scale: str, runs: int) -> argparse.Namespace:
+    parser = scale_parser(doc, scale)
     parser.add_argument("--runs", type=int, default=runs)
     return parser.parse_args()
 

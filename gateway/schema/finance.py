@@ -374,9 +374,7 @@ class PageAhead:
             nips += [r.order.authorizer_nip for r in requests if r.order]
         if selected("disbursement", "authorizer"):
             nips += [r.disbursement.authorizer_nip for r in requests if r.disbursement]
-        load_person = ctx.loaders.person.load
-        # each person asked once: a page's treasurers and authorizers are few people
-        persons = {nip: load_person(nip) for nip in dict.fromkeys(nips) if nip is not None}
+        persons = people.Found.asked(info, nips)  # a page's treasurers and authorizers
         if departments is None and lines is None and histories is None and not nips:
             return None
         ahead = cls()
@@ -384,21 +382,16 @@ class PageAhead:
         # histories first, so that who made their changes is asked as soon as they come,
         # while the others may still be on their way
         ahead.histories = answered = await _answered(histories)
-        found = None
+        who = None
         if answered is not None and selected("history", "by"):
             changes = (c for h in answered.values() if isinstance(h, list) for c in h)
-            found = people.Found.look_up(info, [c.by_nip for c in changes])
-        try:
-            ahead.departments = await answers_if_asked(departments)
-            ahead.budget_lines = await _answered(lines)
-            if nips:
-                ahead.people = people.Found(await answers(persons))
-        except BaseException:  # cancelled: the look-up is not awaited
-            if found is not None:
-                found.close()
-            raise
-        if found is not None:
-            ahead.found = await found
+            who = people.Found.asked(info, [c.by_nip for c in changes])
+        ahead.departments = await answers_if_asked(departments)
+        ahead.budget_lines = await _answered(lines)
+        if nips:
+            ahead.people = people.Found(await answers(persons))
+        if who is not None:
+            ahead.found = people.Found(await answers(who))
         return ahead
 
 

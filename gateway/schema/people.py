@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from graphql.pyutils import Path
@@ -620,16 +620,16 @@ class Found:
         """Each person made an employee once: a request's history names few people."""
 
     @classmethod
-    def look_up(cls, info: Info, nips: Iterable[str | None]) -> Coroutine[Any, Any, Found]:
-        """Asks the loads now (they join the level's batch); the awaitable waits for them."""
+    async def look_up(cls, info: Info, nips: Iterable[str | None]) -> Found:
+        return cls(await answers(cls.asked(info, nips)))
+
+    @staticmethod
+    def asked(info: Info, nips: Iterable[str | None]) -> dict[str, Awaitable[Person | None]]:
+        """The loads of these people, asked now (they join the level's batch), by NIP:
+        `Found(await answers(...))` once the caller is ready to wait."""
         load = info.context.loaders.person.load
         # each person asked once: a page's thousands of status changes name far fewer
-        unique = dict.fromkeys(nips)
-        return cls._answered(answers({nip: load(nip) for nip in unique if nip is not None}))
-
-    @classmethod
-    async def _answered(cls, loads: Awaitable[dict[str, Person | None | BaseException]]) -> Found:
-        return cls(await loads)
+        return {nip: load(nip) for nip in dict.fromkeys(nips) if nip is not None}
 
     def employee(self, nip: str | None) -> Employee | None:
         """The employee of `nip`, None when there is none or e-kin has nobody."""
